@@ -972,6 +972,75 @@ static void numaclaim_ledger_test_alloc_split_all_or_nothing(struct kunit *test)
 	lt_check(test);
 }
 
+/* A check answers what a charge would, and changes nothing. */
+static void numaclaim_ledger_test_alloc_check_only(struct kunit *test)
+{
+	struct numaclaim_charge req = { .node = ANY };
+	struct lt *f = lt_get(test);
+	struct lt_snap *s;
+
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 1, 30 }), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[B], 50), 0);
+	s = lt_snap(test);
+	req.parts = f->parts;
+	req.pages = 120;
+	KUNIT_EXPECT_EQ(test, numaclaim_account_check(&f->acct[A], &req), 0);
+	KUNIT_EXPECT_EQ(test, req.nr_parts, 2U);
+	KUNIT_EXPECT_EQ(test, f->parts[0].node, 1);
+	KUNIT_EXPECT_EQ(test, f->parts[0].pages, 100UL);
+	req.pages = 171;
+	KUNIT_EXPECT_EQ(test, numaclaim_account_check(&f->acct[B], &req), -EDQUOT);
+	req.pages = 50;
+	KUNIT_EXPECT_EQ(test, numaclaim_account_check(&f->acct[B], &req), 0);
+	req.pages = 201;
+	KUNIT_EXPECT_EQ(test, numaclaim_account_check(&f->acct[A], &req), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, req.nr_parts, 0U);
+	req.pages = 0;
+	KUNIT_EXPECT_EQ(test, numaclaim_account_check(&f->acct[A], &req), -EINVAL);
+	lt_expect_unchanged(test, s);
+	lt_check(test);
+}
+
+/* A view reads the host's, a node's and one account's counts at once. */
+static void numaclaim_ledger_test_view(struct kunit *test)
+{
+	struct numaclaim_node_view nodes[3], nv;
+	struct lt *f = lt_get(test);
+	struct numaclaim_view v;
+
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 30 }, { ANY, 10 }), 0);
+	KUNIT_EXPECT_EQ(test, STAKE(f, B, { 1, 5 }), 0);
+	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 20, 1, EXACT), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 500), 0);
+	memset(nodes, 0xcc, sizeof(nodes));
+	numaclaim_ledger_view(&f->ledger, &f->acct[A], &v, nodes, 3);
+	KUNIT_EXPECT_EQ(test, v.pool, 200UL);
+	KUNIT_EXPECT_EQ(test, v.avail, 180UL);
+	KUNIT_EXPECT_EQ(test, v.allocated, 20UL);
+	KUNIT_EXPECT_EQ(test, v.outstanding, 35UL);
+	KUNIT_EXPECT_EQ(test, v.tot, 20UL);
+	KUNIT_EXPECT_EQ(test, v.max, 500UL);
+	KUNIT_EXPECT_EQ(test, v.claims, 30UL);
+	KUNIT_EXPECT_EQ(test, v.claim_any, 0UL);
+	KUNIT_EXPECT_EQ(test, nodes[0].pool, 100UL);
+	KUNIT_EXPECT_EQ(test, nodes[0].claimed, 30UL);
+	KUNIT_EXPECT_EQ(test, nodes[0].claim, 30UL);
+	KUNIT_EXPECT_EQ(test, nodes[1].pool, 100UL);
+	KUNIT_EXPECT_EQ(test, nodes[1].avail, 80UL);
+	KUNIT_EXPECT_EQ(test, nodes[1].claimed, 5UL);
+	KUNIT_EXPECT_EQ(test, nodes[1].claim, 0UL);
+	KUNIT_EXPECT_EQ(test, nodes[1].held, 20UL);
+	/* Entries past the ledger's nodes are not written. */
+	KUNIT_EXPECT_EQ(test, nodes[2].pool, 0xccccccccccccccccUL);
+
+	numaclaim_ledger_node_view(&f->ledger, &f->acct[B], 1, &nv);
+	KUNIT_EXPECT_EQ(test, nv.claim, 5UL);
+	KUNIT_EXPECT_EQ(test, nv.allocated, 20UL);
+	numaclaim_ledger_node_view(&f->ledger, NULL, 2, &nv);
+	KUNIT_EXPECT_EQ(test, nv.pool, 0UL);
+	lt_check(test);
+}
+
 /* ---- Release, limits, end --------------------------------------------- */
 
 /* Case 27: release does not give the claim back. */
@@ -1650,6 +1719,8 @@ static struct kunit_case numaclaim_ledger_test_cases[] = {
 	KUNIT_CASE(numaclaim_ledger_test_alloc_fallback_nearest),
 	KUNIT_CASE(numaclaim_ledger_test_alloc_any_claimed_first),
 	KUNIT_CASE(numaclaim_ledger_test_alloc_split_all_or_nothing),
+	KUNIT_CASE(numaclaim_ledger_test_alloc_check_only),
+	KUNIT_CASE(numaclaim_ledger_test_view),
 	KUNIT_CASE(numaclaim_ledger_test_release_no_refill),
 	KUNIT_CASE(numaclaim_ledger_test_release_gone_pages),
 	KUNIT_CASE(numaclaim_ledger_test_limit_below_held),

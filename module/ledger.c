@@ -20,6 +20,7 @@
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "ledger.h"
 
@@ -194,6 +195,77 @@ unsigned long numaclaim_ledger_remove_pages(struct numaclaim_ledger *ledger,
 	ledger_verify(ledger);
 	spin_unlock(&ledger->lock);
 	return pages;
+}
+
+static void ledger_fill_node(struct numaclaim_ledger *ledger,
+			     struct numaclaim_account *acct, int nid,
+			     struct numaclaim_node_view *nv)
+	__must_hold(&ledger->lock)
+{
+	const struct numaclaim_ledger_node *ln = &ledger->node[nid];
+
+	lockdep_assert_held(&ledger->lock);
+
+	nv->avail = ln->avail;
+	nv->claimed = ln->claimed;
+	nv->allocated = ln->allocated;
+	nv->pool = ln->avail + ln->allocated;
+	nv->claim = acct ? acct->claim[nid] : 0;
+	nv->held = acct ? acct->held[nid] : 0;
+}
+
+/**
+ * numaclaim_ledger_view() - read the counts at one instant
+ * @ledger: the ledger
+ * @acct: the account whose counts to read too, or NULL
+ * @view: (out) the host's counts, and @acct's
+ * @nodes: (out) the first @nr nodes' counts, or NULL
+ * @nr: entries in @nodes; more than the ledger's nodes is fine
+ */
+void numaclaim_ledger_view(struct numaclaim_ledger *ledger,
+			   struct numaclaim_account *acct,
+			   struct numaclaim_view *view,
+			   struct numaclaim_node_view *nodes, unsigned int nr)
+{
+	unsigned int n;
+
+	memset(view, 0, sizeof(*view));
+	nr = nodes ? min(nr, ledger->nr_nodes) : 0;
+
+	spin_lock(&ledger->lock);
+	view->avail = ledger->total_avail;
+	view->outstanding = ledger->outstanding;
+	for (n = 0; n < ledger->nr_nodes; n++)
+		view->allocated += ledger->node[n].allocated;
+	view->pool = view->avail + view->allocated;
+	if (acct) {
+		view->tot = acct->tot;
+		view->max = acct->max;
+		view->claims = acct->claims;
+		view->claim_any = acct->claim_any;
+	}
+	for (n = 0; n < nr; n++)
+		ledger_fill_node(ledger, acct, n, &nodes[n]);
+	spin_unlock(&ledger->lock);
+}
+
+/**
+ * numaclaim_ledger_node_view() - read one node's counts
+ * @ledger: the ledger
+ * @acct: the account whose counts on the node to read too, or NULL
+ * @nid: the node
+ * @nv: (out) its counts; all zero for a node the ledger does not have
+ */
+void numaclaim_ledger_node_view(struct numaclaim_ledger *ledger,
+				struct numaclaim_account *acct, int nid,
+				struct numaclaim_node_view *nv)
+{
+	memset(nv, 0, sizeof(*nv));
+	if (!ledger_node_valid(ledger, nid))
+		return;
+	spin_lock(&ledger->lock);
+	ledger_fill_node(ledger, acct, nid, nv);
+	spin_unlock(&ledger->lock);
 }
 
 /**
@@ -520,20 +592,8 @@ static void charge_commit_part(struct numaclaim_account *acct, int node,
 	}
 }
 
-/**
- * numaclaim_account_charge() - check and charge an allocation request
- * @acct: the account
- * @req: the request; the nodes that serve it come back in @req->parts
- *
- * All or nothing: every check is made for the whole request before any
- * count moves, so a refused request never costs a claim.
- *
- * Return: 0; -EINVAL for bad arguments; -EDQUOT when the request would take
- * the account past its limit; -ENOMEM when the nodes allowed cannot serve it
- * without taking pages claimed by someone else.
- */
-int numaclaim_account_charge(struct numaclaim_account *acct,
-			     struct numaclaim_charge *req)
+static int account_charge(struct numaclaim_account *acct,
+			  struct numaclaim_charge *req, bool commit)
 {
 	struct numaclaim_ledger *ledger = acct->ledger;
 	bool unclaimed = req->flags & NUMACLAIM_CHARGE_UNCLAIMED;
@@ -560,17 +620,52 @@ int numaclaim_account_charge(struct numaclaim_account *acct,
 		goto out_unlock;
 	}
 	ret = charge_plan(acct, req);
-	if (ret) {
-		req->nr_parts = 0;
+	if (ret || !commit)
 		goto out_unlock;
-	}
 	for (i = 0; i < req->nr_parts; i++)
 		charge_commit_part(acct, req->parts[i].node,
 				   req->parts[i].pages, unclaimed);
 	ledger_verify(ledger);
 out_unlock:
 	spin_unlock(&ledger->lock);
+	if (ret)
+		req->nr_parts = 0;
 	return ret;
+}
+
+/**
+ * numaclaim_account_charge() - check and charge an allocation request
+ * @acct: the account
+ * @req: the request; the nodes that serve it come back in @req->parts
+ *
+ * All or nothing: every check is made for the whole request before any
+ * count moves, so a refused request never costs a claim.
+ *
+ * Return: 0; -EINVAL for bad arguments; -EDQUOT when the request would take
+ * the account past its limit; -ENOMEM when the nodes allowed cannot serve it
+ * without taking pages claimed by someone else.
+ */
+int numaclaim_account_charge(struct numaclaim_account *acct,
+			     struct numaclaim_charge *req)
+{
+	return account_charge(acct, req, true);
+}
+
+/**
+ * numaclaim_account_check() - answer what numaclaim_account_charge() would
+ * @acct: the account
+ * @req: the request; the plan comes back in @req->parts
+ *
+ * Changes no count: lets a caller refuse a request, with the errno a charge
+ * would give, before it allocates what the request needs. A charge made
+ * afterwards may still fail if other accounts moved in between.
+ *
+ * Return: as numaclaim_account_charge().
+ */
+int numaclaim_account_check(struct numaclaim_account *acct,
+			    struct numaclaim_charge *req)
+{
+	return account_charge(acct, req, false);
 }
 
 /**

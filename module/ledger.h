@@ -117,6 +117,36 @@ struct numaclaim_charge {
 	unsigned int nr_parts;
 };
 
+/**
+ * struct numaclaim_view - the host's counts, and one account's
+ * @pool: pool pages of every node, free or held
+ * @avail: free pool pages
+ * @outstanding: every claim
+ * @allocated: pool pages held by accounts
+ * @tot: pages the account holds
+ * @max: the account's limit
+ * @claims: every claim of the account
+ * @claim_any: its host-level claim
+ */
+struct numaclaim_view {
+	unsigned long pool, avail, outstanding, allocated;
+	unsigned long tot, max, claims, claim_any;
+};
+
+/**
+ * struct numaclaim_node_view - one node's counts, and one account's there
+ * @pool: pool pages of the node, free or held
+ * @avail: free pool pages of the node
+ * @claimed: node claims
+ * @allocated: pool pages of the node held by accounts
+ * @claim: the account's claim on the node
+ * @held: pages the account holds on the node
+ */
+struct numaclaim_node_view {
+	unsigned long pool, avail, claimed, allocated;
+	unsigned long claim, held;
+};
+
 int numaclaim_ledger_init(struct numaclaim_ledger *ledger,
 			  unsigned int nr_nodes);
 void numaclaim_ledger_destroy(struct numaclaim_ledger *ledger);
@@ -125,6 +155,13 @@ int numaclaim_ledger_add_pages(struct numaclaim_ledger *ledger, int node,
 unsigned long numaclaim_ledger_remove_pages(struct numaclaim_ledger *ledger,
 					    int node, unsigned long pages);
 bool numaclaim_ledger_consistent(struct numaclaim_ledger *ledger);
+void numaclaim_ledger_view(struct numaclaim_ledger *ledger,
+			   struct numaclaim_account *acct,
+			   struct numaclaim_view *view,
+			   struct numaclaim_node_view *nodes, unsigned int nr);
+void numaclaim_ledger_node_view(struct numaclaim_ledger *ledger,
+				struct numaclaim_account *acct, int nid,
+				struct numaclaim_node_view *nv);
 
 int numaclaim_account_init(struct numaclaim_account *acct,
 			   struct numaclaim_ledger *ledger);
@@ -135,6 +172,8 @@ int numaclaim_account_stake(struct numaclaim_account *acct,
 void numaclaim_account_reset(struct numaclaim_account *acct);
 int numaclaim_account_charge(struct numaclaim_account *acct,
 			     struct numaclaim_charge *req);
+int numaclaim_account_check(struct numaclaim_account *acct,
+			    struct numaclaim_charge *req);
 void numaclaim_account_uncharge(struct numaclaim_account *acct, int node,
 				unsigned long pages, unsigned long gone);
 int numaclaim_account_set_max(struct numaclaim_account *acct,

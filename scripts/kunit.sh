@@ -90,8 +90,8 @@ PY
 		echo "kunit: configuration '$cfg' ran no test"
 		f=$((f + 1))
 	fi
-	reports=$(grep -E 'BUG:|WARNING:|UBSAN:|KASAN:|INFO: (possible|inconsistent)|circular locking|sleeping function called|lockdep' \
-		"$build/test.log" | grep -v 'kunit\|^ *ok\|# ' || true)
+	reports=$(grep -E 'BUG:|WARNING:|UBSAN:|KASAN:|INFO: (possible|inconsistent|suspicious)|circular locking|recursive locking|lock held when returning|DEBUG_LOCKS_WARN_ON|sleeping function called' \
+		"$build/test.log" || true)
 	if [ -n "$reports" ]; then
 		echo "kunit: configuration '$cfg': kernel reports in $build/test.log:"
 		echo "$reports" | head -20
