@@ -7,19 +7,93 @@
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
 
-#include "ledger.h"
+#include "numaclaim.h"
 
-static struct numaclaim_ledger numaclaim_host;
+static struct numaclaim_host numaclaim_host;
+
+static char *pool_mb;
+module_param(pool_mb, charp, 0444);
+MODULE_PARM_DESC(pool_mb,
+		 "pool size per node at load, in MiB: NODE:MB[,NODE:MB...]");
+
+static int numaclaim_distance(int from, int to)
+{
+	return node_distance(from, to);
+}
+
+static bool numaclaim_node_usable(int nid)
+{
+	return node_online(nid) && node_state(nid, N_MEMORY);
+}
+
+/* Fill the pools pool_mb names; a pool may end up smaller than asked. */
+static int numaclaim_fill_pools(void)
+{
+	char *spec, *cur, *tok;
+	unsigned long reached;
+	unsigned int nid, mb;
+	int ret = 0;
+
+	if (!pool_mb || !*pool_mb)
+		return 0;
+	spec = kstrdup(pool_mb, GFP_KERNEL);
+	if (!spec)
+		return -ENOMEM;
+	cur = spec;
+	while ((tok = strsep(&cur, ",")) && !ret) {
+		if (sscanf(tok, "%u:%u", &nid, &mb) != 2 ||
+		    nid >= nr_node_ids || !node_possible(nid) ||
+		    mb > ULONG_MAX >> (20 - PAGE_SHIFT)) {
+			pr_err("bad pool_mb entry '%s'\n", tok);
+			ret = -EINVAL;
+			break;
+		}
+		ret = numaclaim_pool_resize(&numaclaim_host, nid,
+					    (unsigned long)mb << (20 - PAGE_SHIFT),
+					    &reached);
+		if (!ret)
+			pr_info("node %u: pool of %lu MiB\n", nid,
+				reached >> (20 - PAGE_SHIFT));
+	}
+	kfree(spec);
+	return ret;
+}
 
 static int __init numaclaim_init(void)
 {
-	return numaclaim_ledger_init(&numaclaim_host, nr_node_ids);
+	int ret;
+
+	ret = numaclaim_host_init(&numaclaim_host, nr_node_ids,
+				  numaclaim_distance, numaclaim_node_usable);
+	if (ret)
+		return ret;
+	ret = numaclaim_sysfs_init(&numaclaim_host);
+	if (ret)
+		goto err_host;
+	ret = numaclaim_fill_pools();
+	if (ret)
+		goto err_sysfs;
+	ret = numaclaim_chardev_init(&numaclaim_host);
+	if (ret)
+		goto err_sysfs;
+	return 0;
+
+err_sysfs:
+	numaclaim_sysfs_exit();
+err_host:
+	numaclaim_host_destroy(&numaclaim_host);
+	return ret;
 }
 
 static void __exit numaclaim_exit(void)
 {
-	numaclaim_ledger_destroy(&numaclaim_host);
+	numaclaim_chardev_exit();
+	numaclaim_sysfs_exit();
+	numaclaim_host_destroy(&numaclaim_host);
 }
 
 module_init(numaclaim_init);

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for numaclaim's pools and contexts, with the real
+ * alloc_pages_node() on node 0. In UML node 0 is the only node with memory;
+ * the hosts built here may have more nodes, which then have none.
+ */
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "../module/numaclaim.h"
+
+struct pt {
+	struct numaclaim_host host;
+	struct numaclaim_account acct;
+	bool has_acct;
+	struct page *pages[64];
+};
+
+/* Four nodes: 0 and 1 close, 2 and 3 close, the pairs far apart. */
+static const int pt_table[4][4] = {
+	{ 10, 20, 40, 30 },
+	{ 20, 10, 30, 40 },
+	{ 40, 30, 10, 20 },
+	{ 30, 40, 20, 10 },
+};
+
+static int pt_distance(int from, int to)
+{
+	return pt_table[from][to];
+}
+
+static bool pt_usable(int nid)
+{
+	return node_online(nid) && node_state(nid, N_MEMORY);
+}
+
+static int pt_init(struct kunit *test)
+{
+	struct pt *p;
+	int ret;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = numaclaim_host_init(&p->host, 4, pt_distance, pt_usable);
+	if (ret)
+		return ret;
+	ret = numaclaim_account_init(&p->acct, &p->host.ledger);
+	if (ret) {
+		numaclaim_host_destroy(&p->host);
+		return ret;
+	}
+	p->has_acct = true;
+	test->priv = p;
+	return 0;
+}
+
+static void pt_exit(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	unsigned int n;
+
+	if (!p)
+		return;
+	if (p->has_acct) {
+		for (n = 0; n < 4; n++)
+			WARN_ON(p->acct.held[n]);
+		numaclaim_account_destroy(&p->acct);
+	}
+	numaclaim_host_destroy(&p->host);
+}
+
+static unsigned long pt_size(struct kunit *test, int nid, unsigned long want)
+{
+	struct pt *p = test->priv;
+	unsigned long reached = ULONG_MAX;
+
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_resize(&p->host, nid, want,
+						    &reached), 0);
+	return reached;
+}
+
+/* The pages on a node's lists, which must be its free pages. */
+static void pt_expect_lists(struct kunit *test, int nid)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[nid];
+	struct numaclaim_node_view nv;
+	unsigned long clean = 0, dirty = 0;
+	struct page *page;
+
+	mutex_lock(&pn->lock);
+	list_for_each_entry(page, &pn->clean, lru)
+		clean++;
+	list_for_each_entry(page, &pn->dirty, lru)
+		dirty++;
+	KUNIT_EXPECT_EQ(test, clean, pn->nr_clean);
+	KUNIT_EXPECT_EQ(test, dirty, pn->nr_dirty);
+	mutex_unlock(&pn->lock);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, nid, &nv);
+	KUNIT_EXPECT_EQ(test, clean + dirty, nv.avail);
+	KUNIT_EXPECT_TRUE(test, numaclaim_ledger_consistent(&p->host.ledger));
+}
+
+static bool pt_page_is_zero(struct page *page)
+{
+	void *va = kmap_local_page(page);
+	bool zero = !memchr_inv(va, 0, PAGE_SIZE);
+
+	kunmap_local(va);
+	return zero;
+}
+
+/* Charge @nr pages on node 0 and take them from the pool. */
+static void pt_take(struct kunit *test, unsigned long nr)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_part parts[4];
+	struct numaclaim_charge req = {
+		.pages = nr,
+		.node = 0,
+		.flags = NUMACLAIM_CHARGE_EXACT_NODE,
+		.parts = parts,
+	};
+
+	KUNIT_ASSERT_EQ(test, numaclaim_account_charge(&p->acct, &req), 0);
+	KUNIT_ASSERT_EQ(test, numaclaim_pool_take(&p->host, 0, nr, p->pages),
+			nr);
+}
+
+static void pt_give_back(struct kunit *test, unsigned long nr)
+{
+	struct pt *p = test->priv;
+	unsigned long gone;
+
+	gone = numaclaim_pool_give_back(&p->host, 0, p->pages, nr);
+	numaclaim_account_uncharge(&p->acct, 0, nr, gone);
+}
+
+/* 2 MiB chunks first, each split into pages with a count of one. */
+static void numaclaim_pool_test_grow_high_order(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	unsigned long chunk = 1UL << NUMACLAIM_POOL_ORDER;
+	struct page *page;
+	bool ok = true;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 2 * chunk + 1), 2 * chunk + 1);
+	KUNIT_EXPECT_EQ(test, pn->chunks[NUMACLAIM_POOL_ORDER], 2UL);
+	KUNIT_EXPECT_EQ(test, pn->chunks[0], 1UL);
+	mutex_lock(&pn->lock);
+	list_for_each_entry(page, &pn->dirty, lru)
+		ok &= page_ref_count(page) == 1 && page_to_nid(page) == 0 &&
+		      !PageCompound(page);
+	list_for_each_entry(page, &pn->clean, lru)
+		ok &= page_ref_count(page) == 1 && page_to_nid(page) == 0 &&
+		      !PageCompound(page);
+	mutex_unlock(&pn->lock);
+	KUNIT_EXPECT_TRUE(test, ok);
+	pt_expect_lists(test, 0);
+}
+
+/* Growing by less than a chunk takes smaller orders only. */
+static void numaclaim_pool_test_grow_small(struct kunit *test)
+{
+	struct pt *p = test->priv;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 3), 3UL);
+	KUNIT_EXPECT_EQ(test, p->host.pool[0].chunks[NUMACLAIM_POOL_ORDER], 0UL);
+	KUNIT_EXPECT_EQ(test, p->host.pool[0].chunks[1], 1UL);
+	KUNIT_EXPECT_EQ(test, p->host.pool[0].chunks[0], 1UL);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 0UL);
+	pt_expect_lists(test, 0);
+}
+
+/* A node with no memory keeps an empty pool, quietly. */
+static void numaclaim_pool_test_grow_memoryless(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pt_size(test, 3, 512), 0UL);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 4), 4UL);
+	pt_expect_lists(test, 3);
+}
+
+static void numaclaim_pool_test_resize_invalid(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	unsigned long reached = 7;
+
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_resize(&p->host, 4, 1, &reached),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_resize(&p->host, -1, 1, &reached),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, reached, 7UL);
+}
+
+/* Shrinking stops at what claims need, then at what is allocated. */
+static void numaclaim_pool_test_shrink_against_claims(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_stake any = { NUMACLAIM_LEDGER_ANY, 40 };
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 64), 64UL);
+	KUNIT_ASSERT_EQ(test, numaclaim_account_stake(&p->acct, &any, 1), 0);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 10), 40UL);
+	pt_expect_lists(test, 0);
+	pt_take(test, 30);
+	/* 30 held, 10 claimed and free: nothing can go. */
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 40UL);
+	numaclaim_account_reset(&p->acct);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 30UL);
+	pt_give_back(test, 30);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 0UL);
+	pt_expect_lists(test, 0);
+}
+
+/* Pages come back dirty and are scrubbed in the background. */
+static void numaclaim_pool_test_scrub(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	struct page *page;
+	unsigned int i;
+	bool zero = true;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 16), 16UL);
+	numaclaim_pool_flush(&p->host);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean, 16UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_dirty, 0UL);
+
+	pt_take(test, 8);
+	for (i = 0; i < 8; i++)
+		memset_page(p->pages[i], 0, 0xa5, PAGE_SIZE);
+	pt_give_back(test, 8);
+	numaclaim_pool_flush(&p->host);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean, 16UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_dirty, 0UL);
+	mutex_lock(&pn->lock);
+	list_for_each_entry(page, &pn->clean, lru)
+		zero &= pt_page_is_zero(page);
+	mutex_unlock(&pn->lock);
+	KUNIT_EXPECT_TRUE(test, zero);
+	pt_expect_lists(test, 0);
+}
+
+/* Whether or not the scrubber got there first, a page handed out is zero. */
+static void numaclaim_pool_test_take_is_zero(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	unsigned int round, i;
+	bool zero = true;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 8), 8UL);
+	for (round = 0; round < 20; round++) {
+		pt_take(test, 8);
+		for (i = 0; i < 8; i++) {
+			zero &= pt_page_is_zero(p->pages[i]);
+			memset_page(p->pages[i], 0, 0x5a, PAGE_SIZE);
+		}
+		pt_give_back(test, 8);
+	}
+	KUNIT_EXPECT_TRUE(test, zero);
+	pt_expect_lists(test, 0);
+}
+
+/* A page still referenced is not reused: the pool replaces it. */
+static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_node_view nv;
+	struct page *pinned;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 4), 4UL);
+	pt_take(test, 2);
+	pinned = p->pages[1];
+	get_page(pinned);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_give_back(&p->host, 0, p->pages, 2),
+			1UL);
+	numaclaim_account_uncharge(&p->acct, 0, 2, 1);
+	/* The pool let the page go: only our reference is left. */
+	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 1);
+	numaclaim_ledger_node_view(&p->host.ledger, &p->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 0UL);
+	KUNIT_EXPECT_LE(test, nv.pool, 4UL);
+	numaclaim_pool_flush(&p->host);
+	KUNIT_EXPECT_EQ(test, p->host.pool[0].lost, 0UL);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
+	put_page(pinned);
+	pt_expect_lists(test, 0);
+}
+
+/* Each node's order: itself, then the others by distance, ties by id. */
+static void numaclaim_pool_test_node_order(struct kunit *test)
+{
+	static const int want[4][4] = {
+		{ 0, 1, 3, 2 }, { 1, 0, 2, 3 }, { 2, 3, 1, 0 }, { 3, 2, 0, 1 },
+	};
+	struct pt *p = test->priv;
+	unsigned int n, i;
+
+	for (n = 0; n < 4; n++)
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ(test, numaclaim_host_order(&p->host, n)[i],
+					want[n][i]);
+}
+
+/* ---- Contexts, without userspace -------------------------------------- */
+
+static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_context *ctx;
+	struct numaclaim_stake st = { 0, 20 };
+	struct numaclaim_node_view nv;
+	unsigned long a, b;
+	u64 node_pages[4];
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 64), 64UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
+
+	memset(node_pages, 0xcc, sizeof(node_pages));
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 16, NUMACLAIM_LEDGER_ANY,
+						      0, &a, node_pages, 4), 0);
+	KUNIT_EXPECT_EQ(test, node_pages[0], 16ULL);
+	KUNIT_EXPECT_EQ(test, node_pages[1], 0ULL);
+	KUNIT_EXPECT_EQ(test, node_pages[3], 0ULL);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 8, 0, 0, &b, NULL, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, b, a + 16);
+	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 24UL);
+	KUNIT_EXPECT_EQ(test, nv.claim, 0UL);
+
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), -EINVAL);
+	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 8UL);
+	KUNIT_EXPECT_EQ(test, nv.avail, 56UL);
+	pt_expect_lists(test, 0);
+
+	/* The end of the context gives back what it still holds. */
+	numaclaim_context_destroy(ctx);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.avail, 64UL);
+	KUNIT_EXPECT_EQ(test, nv.claimed, 0UL);
+	pt_expect_lists(test, 0);
+}
+
+/* A refused allocation takes no page and costs no claim. */
+static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_context *ctx;
+	struct numaclaim_stake st = { NUMACLAIM_LEDGER_ANY, 10 };
+	struct numaclaim_view v;
+	unsigned long off = 1234;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 32), 32UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&ctx->acct, 20), 0);
+
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 21, 0, 0, &off,
+						      NULL, 0), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 1, 1,
+						      NUMACLAIM_CHARGE_EXACT_NODE,
+						      &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 0, 0, 0, &off,
+						      NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 1, 4, 0, &off,
+						      NULL, 0), -EINVAL);
+	/* The host has 32: unclaimed 22, so 23 UNCLAIMED is too many. */
+	numaclaim_account_set_max(&ctx->acct, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 23, 0,
+						      NUMACLAIM_CHARGE_UNCLAIMED,
+						      &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, ULONG_MAX, 0, 0,
+						      &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, off, 1234UL);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.claims, 10UL);
+	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
+	KUNIT_EXPECT_EQ(test, v.avail, 32UL);
+	numaclaim_context_destroy(ctx);
+	pt_expect_lists(test, 0);
+}
+
+static struct kunit_case numaclaim_pool_test_cases[] = {
+	KUNIT_CASE(numaclaim_pool_test_grow_high_order),
+	KUNIT_CASE(numaclaim_pool_test_grow_small),
+	KUNIT_CASE(numaclaim_pool_test_grow_memoryless),
+	KUNIT_CASE(numaclaim_pool_test_resize_invalid),
+	KUNIT_CASE(numaclaim_pool_test_shrink_against_claims),
+	KUNIT_CASE(numaclaim_pool_test_scrub),
+	KUNIT_CASE(numaclaim_pool_test_take_is_zero),
+	KUNIT_CASE(numaclaim_pool_test_give_back_referenced),
+	KUNIT_CASE(numaclaim_pool_test_node_order),
+	KUNIT_CASE(numaclaim_pool_test_context_alloc_release),
+	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),
+	{}
+};
+
+static struct kunit_suite numaclaim_pool_test_suite = {
+	.name = "numaclaim_pool",
+	.init = pt_init,
+	.exit = pt_exit,
+	.test_cases = numaclaim_pool_test_cases,
+};
+
+kunit_test_suite(numaclaim_pool_test_suite);

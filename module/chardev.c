@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * numaclaim device: /dev/numaclaim, one context per open(), and a thin ioctl
+ * dispatch: copy the argument in, check it, call the context or the ledger,
+ * copy the answer out.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/uaccess.h>
+
+#include "ioctl.h"
+#include "numaclaim.h"
+
+static struct numaclaim_host *numaclaim_dev_host;
+
+/*
+ * Argument checks that need no user memory, apart so that KUnit can call
+ * them. Each answers 0 or the errno DESIGN.md gives for the input.
+ */
+
+int numaclaim_node_arg(u32 node, bool any_ok, int *nid)
+{
+	if (node == NUMACLAIM_ANY_NODE && any_ok) {
+		*nid = NUMACLAIM_LEDGER_ANY;
+		return 0;
+	}
+	if (node >= nr_node_ids || !node_possible(node))
+		return -EINVAL;
+	*nid = node;
+	return 0;
+}
+
+int numaclaim_claim_arg(const struct numaclaim_claim *arg)
+{
+	if (arg->flags & ~NUMACLAIM_CLAIM_FLAGS_ALL)
+		return -EINVAL;
+	if (arg->nr_entries > nr_node_ids + 1)
+		return -EINVAL;
+	return 0;
+}
+
+int numaclaim_claim_entries(const struct numaclaim_claim_entry *entries,
+			    unsigned int nr, struct numaclaim_stake *stakes)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		if (entries[i].reserved || entries[i].pages > ULONG_MAX)
+			return -EINVAL;
+		ret = numaclaim_node_arg(entries[i].node, true,
+					 &stakes[i].node);
+		if (ret)
+			return ret;
+		stakes[i].pages = entries[i].pages;
+	}
+	return 0;
+}
+
+int numaclaim_alloc_arg(const struct numaclaim_alloc *arg, int *nid)
+{
+	if (arg->reserved || (arg->flags & ~NUMACLAIM_ALLOC_FLAGS_ALL))
+		return -EINVAL;
+	return numaclaim_node_arg(arg->node, true, nid);
+}
+
+int numaclaim_pool_arg(const struct numaclaim_pool *arg, int *nid)
+{
+	if (arg->reserved)
+		return -EINVAL;
+	return numaclaim_node_arg(arg->node, false, nid);
+}
+
+static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_claim *arg = buf;
+	struct numaclaim_claim_entry *entries;
+	struct numaclaim_stake *stakes;
+	int ret;
+
+	ret = numaclaim_claim_arg(arg);
+	if (ret)
+		return ret;
+	if (!arg->nr_entries)
+		return numaclaim_account_stake(&ctx->acct, NULL, 0);
+
+	entries = memdup_user(u64_to_user_ptr(arg->entries),
+			      array_size(arg->nr_entries, sizeof(*entries)));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	stakes = kcalloc(arg->nr_entries, sizeof(*stakes), GFP_KERNEL);
+	if (!stakes) {
+		ret = -ENOMEM;
+		goto out_entries;
+	}
+	ret = numaclaim_claim_entries(entries, arg->nr_entries, stakes);
+	if (!ret)
+		ret = numaclaim_account_stake(&ctx->acct, stakes,
+					      arg->nr_entries);
+	kfree(stakes);
+out_entries:
+	kfree(entries);
+	return ret;
+}
+
+static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_alloc *arg = buf;
+	void __user *unode_pages = u64_to_user_ptr(arg->node_pages);
+	unsigned int nr_node_pages = 0;
+	unsigned long pgoff;
+	u64 *node_pages = NULL;
+	int nid, ret;
+
+	ret = numaclaim_alloc_arg(arg, &nid);
+	if (ret)
+		return ret;
+	if (!arg->pages)
+		return -EINVAL;
+	if (arg->pages > ULONG_MAX)
+		return -EDQUOT;
+
+	if (arg->node_pages) {
+		nr_node_pages = min_t(u32, arg->nr_node_pages, nr_node_ids);
+		/* An array that cannot be written fails before allocating. */
+		if (clear_user(unode_pages, array_size(nr_node_pages,
+						       sizeof(u64))))
+			return -EFAULT;
+		node_pages = kcalloc(nr_node_pages, sizeof(u64), GFP_KERNEL);
+		if (!node_pages && nr_node_pages)
+			return -ENOMEM;
+	}
+
+	ret = numaclaim_context_alloc(ctx, arg->pages, nid,
+				      (arg->flags & NUMACLAIM_ALLOC_EXACT_NODE ?
+				       NUMACLAIM_CHARGE_EXACT_NODE : 0) |
+				      (arg->flags & NUMACLAIM_ALLOC_UNCLAIMED ?
+				       NUMACLAIM_CHARGE_UNCLAIMED : 0),
+				      &pgoff, node_pages, nr_node_pages);
+	if (ret)
+		goto out;
+	arg->offset = (u64)pgoff << PAGE_SHIFT;
+	if (node_pages &&
+	    copy_to_user(unode_pages, node_pages,
+			 array_size(nr_node_pages, sizeof(u64)))) {
+		/* Unmapped under us: undo, so that nothing is left behind. */
+		numaclaim_context_release(ctx, pgoff);
+		ret = -EFAULT;
+	}
+out:
+	kfree(node_pages);
+	return ret;
+}
+
+static int numaclaim_ioc_release(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_release *arg = buf;
+
+	if (!PAGE_ALIGNED(arg->offset) ||
+	    (arg->offset >> PAGE_SHIFT) > ULONG_MAX)
+		return -EINVAL;
+	return numaclaim_context_release(ctx, arg->offset >> PAGE_SHIFT);
+}
+
+static int numaclaim_ioc_set_max(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_max_pages *arg = buf;
+
+	return numaclaim_account_set_max(&ctx->acct,
+					 min_t(u64, arg->max_pages, ULONG_MAX));
+}
+
+static void numaclaim_fill_node_info(int nid,
+				     const struct numaclaim_node_view *nv,
+				     struct numaclaim_node_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->node = nid;
+	if (node_online(nid))
+		out->flags |= NUMACLAIM_NODE_ONLINE;
+	if (!node_state(nid, N_MEMORY))
+		out->flags |= NUMACLAIM_NODE_MEMORYLESS;
+	out->pool_pages = nv->pool;
+	out->free_pages = nv->avail;
+	out->claimed_pages = nv->claimed;
+	out->ctx_claim = nv->claim;
+	out->ctx_pages = nv->held;
+}
+
+static int numaclaim_ioc_info(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_info *arg = buf;
+	struct numaclaim_node_view *views = NULL;
+	struct numaclaim_node_info *infos = NULL;
+	unsigned int nr = 0, n;
+	struct numaclaim_view v;
+	int ret = 0;
+
+	if (arg->reserved)
+		return -EINVAL;
+	if (arg->nodes)
+		nr = min_t(u32, arg->nr_nodes, ctx->host->nr_nodes);
+	if (nr) {
+		views = kcalloc(nr, sizeof(*views), GFP_KERNEL);
+		infos = kcalloc(nr, sizeof(*infos), GFP_KERNEL);
+		if (!views || !infos) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	numaclaim_ledger_view(&ctx->host->ledger, &ctx->acct, &v, views, nr);
+
+	arg->nr_nodes = ctx->host->nr_nodes;
+	arg->pool_pages = v.pool;
+	arg->free_pages = v.avail;
+	arg->outstanding = v.outstanding;
+	arg->ctx_pages = v.tot;
+	arg->ctx_max_pages = v.max == ULONG_MAX ? U64_MAX : v.max;
+	arg->ctx_claims = v.claims;
+	arg->ctx_claim_any = v.claim_any;
+	for (n = 0; n < nr; n++)
+		numaclaim_fill_node_info(n, &views[n], &infos[n]);
+	if (nr && copy_to_user(u64_to_user_ptr(arg->nodes), infos,
+			       array_size(nr, sizeof(*infos))))
+		ret = -EFAULT;
+out:
+	kfree(infos);
+	kfree(views);
+	return ret;
+}
+
+static int numaclaim_ioc_pool_resize(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_pool *arg = buf;
+	unsigned long reached;
+	int nid, ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = numaclaim_pool_arg(arg, &nid);
+	if (ret)
+		return ret;
+	ret = numaclaim_pool_resize(ctx->host, nid,
+				    min_t(u64, arg->pages, ULONG_MAX),
+				    &reached);
+	if (!ret)
+		arg->pages = reached;
+	return ret;
+}
+
+#define NUMACLAIM_IOCTL(_cmd, _fn, _struct, _last)			\
+	{								\
+		.cmd = _cmd,						\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.fn = _fn,						\
+	}
+
+static const struct numaclaim_ioctl_op numaclaim_ioctl_ops[] = {
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_CLAIM, numaclaim_ioc_claim,
+			struct numaclaim_claim, entries),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_ALLOC, numaclaim_ioc_alloc,
+			struct numaclaim_alloc, reserved),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_RELEASE, numaclaim_ioc_release,
+			struct numaclaim_release, offset),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_SET_MAX_PAGES, numaclaim_ioc_set_max,
+			struct numaclaim_max_pages, max_pages),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_INFO, numaclaim_ioc_info,
+			struct numaclaim_info, ctx_claim_any),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_POOL_RESIZE, numaclaim_ioc_pool_resize,
+			struct numaclaim_pool, pages),
+};
+
+union numaclaim_ioctl_buf {
+	struct numaclaim_claim claim;
+	struct numaclaim_alloc alloc;
+	struct numaclaim_release release;
+	struct numaclaim_max_pages max_pages;
+	struct numaclaim_info info;
+	struct numaclaim_pool pool;
+};
+
+/**
+ * numaclaim_ioctl_lookup() - find the operation an ioctl number names
+ * @cmd: the ioctl number
+ * @op: (out) the operation
+ *
+ * The number's type, sequence and direction must be one of ours; its size
+ * may differ from the kernel's, so that structs can grow at their end.
+ *
+ * Return: 0, -ENOTTY for an unknown command, -EINVAL for a size smaller
+ * than the first version of the struct.
+ */
+int numaclaim_ioctl_lookup(unsigned int cmd,
+			   const struct numaclaim_ioctl_op **op)
+{
+	const unsigned int mask = _IOC_DIRMASK << _IOC_DIRSHIFT |
+				  _IOC_TYPEMASK << _IOC_TYPESHIFT |
+				  _IOC_NRMASK << _IOC_NRSHIFT;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(numaclaim_ioctl_ops); i++) {
+		if ((cmd & mask) != (numaclaim_ioctl_ops[i].cmd & mask))
+			continue;
+		*op = &numaclaim_ioctl_ops[i];
+		return _IOC_SIZE(cmd) < (*op)->min_size ? -EINVAL : 0;
+	}
+	return -ENOTTY;
+}
+
+static long numaclaim_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct numaclaim_context *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct numaclaim_ioctl_op *op;
+	union numaclaim_ioctl_buf buf;
+	size_t usize = _IOC_SIZE(cmd);
+	bool out;
+	int ret;
+
+	ret = numaclaim_ioctl_lookup(cmd, &op);
+	if (ret)
+		return ret;
+	out = _IOC_DIR(op->cmd) & _IOC_READ;
+	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+	/*
+	 * An answer that cannot be written fails before anything is done:
+	 * writing back the bytes just read proves the struct writable.
+	 */
+	usize = min_t(size_t, usize, op->size);
+	if (out && copy_to_user(uarg, &buf, usize))
+		return -EFAULT;
+	ret = op->fn(ctx, &buf);
+	if (ret)
+		return ret;
+	if (out && copy_to_user(uarg, &buf, usize)) {
+		/* Unmapped since: take the allocation back, leave nothing. */
+		if (_IOC_NR(cmd) == _IOC_NR(NUMACLAIM_IOC_ALLOC))
+			numaclaim_context_release(ctx, buf.alloc.offset >>
+						  PAGE_SHIFT);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int numaclaim_open(struct inode *inode, struct file *file)
+{
+	struct numaclaim_context *ctx;
+
+	ctx = numaclaim_context_create(numaclaim_dev_host);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	file->private_data = ctx;
+	return nonseekable_open(inode, file);
+}
+
+static int numaclaim_release(struct inode *inode, struct file *file)
+{
+	numaclaim_context_destroy(file->private_data);
+	return 0;
+}
+
+static int numaclaim_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return numaclaim_context_mmap(file->private_data, vma);
+}
+
+static const struct file_operations numaclaim_fops = {
+	.owner = THIS_MODULE,
+	.open = numaclaim_open,
+	.release = numaclaim_release,
+	.unlocked_ioctl = numaclaim_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = numaclaim_mmap,
+};
+
+static struct miscdevice numaclaim_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "numaclaim",
+	.fops = &numaclaim_fops,
+	.mode = 0600,
+};
+
+/* The uapi's layouts, the same for 32-bit and 64-bit userspace. */
+static void numaclaim_uapi_layout(void)
+{
+	BUILD_BUG_ON(sizeof(struct numaclaim_claim_entry) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_claim_entry, pages) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_claim) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_claim, flags) != 4);
+	BUILD_BUG_ON(offsetof(struct numaclaim_claim, entries) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_alloc) != 40);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, node) != 8);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, flags) != 12);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, offset) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, node_pages) != 24);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, nr_node_pages) != 32);
+	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, reserved) != 36);
+	BUILD_BUG_ON(sizeof(struct numaclaim_release) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_max_pages) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_node_info) != 48);
+	BUILD_BUG_ON(offsetof(struct numaclaim_node_info, pool_pages) != 8);
+	BUILD_BUG_ON(offsetof(struct numaclaim_node_info, ctx_pages) != 40);
+	BUILD_BUG_ON(sizeof(struct numaclaim_info) != 72);
+	BUILD_BUG_ON(offsetof(struct numaclaim_info, nodes) != 8);
+	BUILD_BUG_ON(offsetof(struct numaclaim_info, pool_pages) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_info, ctx_claim_any) != 64);
+	BUILD_BUG_ON(sizeof(struct numaclaim_pool) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_pool, pages) != 8);
+	BUILD_BUG_ON(sizeof(union numaclaim_ioctl_buf) != 72);
+}
+
+/**
+ * numaclaim_chardev_init() - register /dev/numaclaim
+ * @host: the host its contexts use
+ *
+ * Return: 0 or misc_register()'s errno.
+ */
+int numaclaim_chardev_init(struct numaclaim_host *host)
+{
+	numaclaim_uapi_layout();
+	numaclaim_dev_host = host;
+	return misc_register(&numaclaim_misc);
+}
+
+/**
+ * numaclaim_chardev_exit() - unregister /dev/numaclaim
+ */
+void numaclaim_chardev_exit(void)
+{
+	misc_deregister(&numaclaim_misc);
+}

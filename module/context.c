@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * numaclaim contexts: what one open() of /dev/numaclaim creates. A context
+ * owns an account in the ledger, its allocations, their mmap offsets and
+ * the mappings of them.
+ */
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "compat.h"
+#include "numaclaim.h"
+
+/* mmap offsets stay below what an loff_t can carry. */
+#define NUMACLAIM_MAX_PGOFF	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
+
+/**
+ * numaclaim_context_create() - open a context with no claim and no limit
+ * @host: the host
+ *
+ * Return: the context or an ERR_PTR().
+ */
+struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host)
+{
+	struct numaclaim_context *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ret = numaclaim_account_init(&ctx->acct, &host->ledger);
+	if (ret) {
+		kfree(ctx);
+		return ERR_PTR(ret);
+	}
+	ctx->host = host;
+	mutex_init(&ctx->lock);
+	xa_init(&ctx->allocs);
+	return ctx;
+}
+
+static void allocation_free(struct numaclaim_allocation *a)
+{
+	kvfree(a->pages);
+	kfree(a->parts);
+	kfree(a);
+}
+
+/* Give the first @nr pages of @a back to the pools and uncharge them. */
+static void allocation_give_back(struct numaclaim_context *ctx,
+				 struct numaclaim_allocation *a,
+				 unsigned long nr)
+{
+	unsigned long first = 0, k, gone;
+	unsigned int i;
+
+	for (i = 0; i < a->nr_parts && first < nr; i++) {
+		const struct numaclaim_part *part = &a->parts[i];
+
+		k = min(part->pages, nr - first);
+		gone = numaclaim_pool_give_back(ctx->host, part->node,
+						a->pages + first, k);
+		numaclaim_account_uncharge(&ctx->acct, part->node, k, gone);
+		/* Pages the pool could not supply: the ledger counted them. */
+		if (k < part->pages)
+			numaclaim_account_uncharge(&ctx->acct, part->node,
+						   part->pages - k,
+						   part->pages - k);
+		first += part->pages;
+	}
+	for (; i < a->nr_parts; i++)
+		numaclaim_account_uncharge(&ctx->acct, a->parts[i].node,
+					   a->parts[i].pages, a->parts[i].pages);
+}
+
+/**
+ * numaclaim_context_destroy() - end a context
+ * @ctx: the context; its file is closed and nothing maps its memory
+ *
+ * Every allocation goes back to the pools and every claim is released.
+ */
+void numaclaim_context_destroy(struct numaclaim_context *ctx)
+{
+	struct numaclaim_allocation *a;
+	unsigned long index;
+
+	xa_for_each(&ctx->allocs, index, a) {
+		xa_erase(&ctx->allocs, index);
+		WARN_ON_ONCE(atomic_read(&a->mapped));
+		allocation_give_back(ctx, a, a->nr_pages);
+		allocation_free(a);
+	}
+	xa_destroy(&ctx->allocs);
+	numaclaim_account_destroy(&ctx->acct);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+}
+
+/* Reserve mmap offsets and an xarray slot, so nothing fails after charging. */
+static int allocation_reserve_pgoff(struct numaclaim_context *ctx,
+				    struct numaclaim_allocation *a)
+{
+	unsigned long end;
+	int ret;
+
+	mutex_lock(&ctx->lock);
+	if (check_add_overflow(ctx->next_pgoff, a->nr_pages, &end) ||
+	    end > NUMACLAIM_MAX_PGOFF) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ret = xa_reserve(&ctx->allocs, ctx->next_pgoff, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto out_unlock;
+	a->pgoff = ctx->next_pgoff;
+	ctx->next_pgoff = end;
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/**
+ * numaclaim_context_alloc() - allocate pages for a context
+ * @ctx: the context
+ * @pages: pages wanted
+ * @node: node wanted or NUMACLAIM_LEDGER_ANY
+ * @flags: NUMACLAIM_CHARGE_* flags
+ * @pgoff: (out) mmap offset of the allocation, in pages
+ * @node_pages: (out) pages that landed on each node, or NULL
+ * @nr_node_pages: entries in @node_pages, filled from node 0 on
+ *
+ * The ledger is asked first without charging, so that a request it would
+ * refuse costs no memory; everything that can fail is then allocated, and
+ * only then is the request charged, so that a failure never costs a claim.
+ *
+ * Return: 0, -EINVAL, -EDQUOT or -ENOMEM.
+ */
+int numaclaim_context_alloc(struct numaclaim_context *ctx,
+			    unsigned long pages, int node, unsigned int flags,
+			    unsigned long *pgoff, u64 *node_pages,
+			    unsigned int nr_node_pages)
+{
+	struct numaclaim_host *host = ctx->host;
+	struct numaclaim_charge req = {
+		.pages = pages,
+		.node = node,
+		.flags = flags,
+	};
+	struct numaclaim_allocation *a;
+	unsigned long first, taken;
+	unsigned int i;
+	int from, ret;
+
+	from = node == NUMACLAIM_LEDGER_ANY ? numa_node_id() : node;
+	if (from >= 0 && from < host->nr_nodes)
+		req.order = numaclaim_host_order(host, from);
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->parts = kcalloc(host->nr_nodes, sizeof(*a->parts),
+			   GFP_KERNEL_ACCOUNT);
+	if (!a->parts) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	req.parts = a->parts;
+	ret = numaclaim_account_check(&ctx->acct, &req);
+	if (ret)
+		goto err_free;
+
+	a->ctx = ctx;
+	a->nr_pages = pages;
+	atomic_set(&a->mapped, 0);
+	a->pages = kvmalloc_array(pages, sizeof(*a->pages), GFP_KERNEL_ACCOUNT);
+	if (!a->pages) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = allocation_reserve_pgoff(ctx, a);
+	if (ret)
+		goto err_free;
+
+	ret = numaclaim_account_charge(&ctx->acct, &req);
+	if (ret)
+		goto err_release_slot;
+	a->nr_parts = req.nr_parts;
+
+	for (first = 0, i = 0; i < a->nr_parts; i++) {
+		taken = numaclaim_pool_take(host, a->parts[i].node,
+					    a->parts[i].pages,
+					    a->pages + first);
+		if (taken != a->parts[i].pages) {
+			/* The pool and the ledger disagree: a bug, warned. */
+			allocation_give_back(ctx, a, first + taken);
+			ret = -ENOMEM;
+			goto err_release_slot;
+		}
+		first += taken;
+	}
+
+	if (node_pages) {
+		memset(node_pages, 0, nr_node_pages * sizeof(*node_pages));
+		for (i = 0; i < a->nr_parts; i++)
+			if (a->parts[i].node < nr_node_pages)
+				node_pages[a->parts[i].node] = a->parts[i].pages;
+	}
+	*pgoff = a->pgoff;
+	xa_store(&ctx->allocs, a->pgoff, a, GFP_KERNEL_ACCOUNT);
+	return 0;
+
+err_release_slot:
+	xa_release(&ctx->allocs, a->pgoff);
+err_free:
+	allocation_free(a);
+	return ret;
+}
+
+/**
+ * numaclaim_context_release() - give one whole allocation back
+ * @ctx: the context
+ * @pgoff: the allocation's mmap offset, in pages
+ *
+ * Return: 0, -EINVAL for no allocation there, -EBUSY while it is mapped.
+ */
+int numaclaim_context_release(struct numaclaim_context *ctx,
+			      unsigned long pgoff)
+{
+	struct numaclaim_allocation *a;
+
+	mutex_lock(&ctx->lock);
+	a = xa_load(&ctx->allocs, pgoff);
+	if (!a) {
+		mutex_unlock(&ctx->lock);
+		return -EINVAL;
+	}
+	if (atomic_read(&a->mapped)) {
+		mutex_unlock(&ctx->lock);
+		return -EBUSY;
+	}
+	xa_erase(&ctx->allocs, pgoff);
+	mutex_unlock(&ctx->lock);
+
+	allocation_give_back(ctx, a, a->nr_pages);
+	allocation_free(a);
+	return 0;
+}
+
+static void numaclaim_vm_open(struct vm_area_struct *vma)
+{
+	struct numaclaim_allocation *a = vma->vm_private_data;
+
+	atomic_inc(&a->mapped);
+}
+
+static void numaclaim_vm_close(struct vm_area_struct *vma)
+{
+	struct numaclaim_allocation *a = vma->vm_private_data;
+
+	atomic_dec(&a->mapped);
+}
+
+/* A page zapped from the mapping (MADV_DONTNEED) comes back on access. */
+static vm_fault_t numaclaim_vm_fault(struct vm_fault *vmf)
+{
+	struct numaclaim_allocation *a = vmf->vma->vm_private_data;
+	unsigned long index = vmf->pgoff - a->pgoff;
+
+	if (vmf->pgoff < a->pgoff || index >= a->nr_pages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = a->pages[index];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct numaclaim_vm_ops = {
+	.open = numaclaim_vm_open,
+	.close = numaclaim_vm_close,
+	.fault = numaclaim_vm_fault,
+};
+
+/**
+ * numaclaim_context_mmap() - map an allocation, or the start of one
+ * @ctx: the context
+ * @vma: the mapping: MAP_SHARED, at an allocation's offset, no longer
+ *	than the allocation
+ *
+ * The pages are inserted at once, as ordinary refcounted pages, so that
+ * get_user_pages() and pin_user_pages() work on them.
+ *
+ * Return: 0, -EINVAL for a mapping refused, or vm_insert_pages()'s errno.
+ */
+int numaclaim_context_mmap(struct numaclaim_context *ctx,
+			   struct vm_area_struct *vma)
+{
+	unsigned long nr = vma_pages(vma), left = nr;
+	struct numaclaim_allocation *a;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	a = xa_load(&ctx->allocs, vma->vm_pgoff);
+	if (!a || nr > a->nr_pages) {
+		mutex_unlock(&ctx->lock);
+		return -EINVAL;
+	}
+	/* Counted before the lock goes, so RELEASE cannot free it now. */
+	atomic_inc(&a->mapped);
+	mutex_unlock(&ctx->lock);
+
+	numaclaim_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
+	ret = vm_insert_pages(vma, vma->vm_start, a->pages, &left);
+	if (ret) {
+		/* mmap_region() zaps what was inserted; close is not called. */
+		atomic_dec(&a->mapped);
+		return ret;
+	}
+	vma->vm_private_data = a;
+	vma->vm_ops = &numaclaim_vm_ops;
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * numaclaim internals: the host (ledger, pools, node order), contexts and
+ * the pieces the device glues together.
+ */
+#ifndef _NUMACLAIM_H
+#define _NUMACLAIM_H
+
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "ledger.h"
+
+/* Pools grow in 2 MiB chunks first, smaller ones when those fail. */
+#define NUMACLAIM_POOL_ORDER	(21 - PAGE_SHIFT)
+#define NUMACLAIM_POOL_ORDERS	(NUMACLAIM_POOL_ORDER + 1)
+#define NUMACLAIM_POOL_GFP	(GFP_HIGHUSER | __GFP_THISNODE | \
+				 __GFP_NOWARN | __GFP_NORETRY)
+
+/**
+ * struct numaclaim_pool_node - the free pages of one node's pool
+ * @lock: guards everything below; a mutex, as pages are cleared under it
+ * @clean: free pages known to be zero
+ * @dirty: free pages not scrubbed yet
+ * @nr_clean: pages on @clean
+ * @nr_dirty: pages on @dirty
+ * @lost: pages given up while still referenced elsewhere, to replace
+ * @chunks: chunks of each order the pool took from the buddy allocator
+ *
+ * The pages on @clean and @dirty are exactly the node's free pages in the
+ * ledger whenever no operation is half-way: pages join the lists before the
+ * ledger counts them and leave after the ledger let them go.
+ */
+struct numaclaim_pool_node {
+	struct mutex lock;	/* the lists; pages are cleared under it */
+	struct list_head clean;
+	struct list_head dirty;
+	unsigned long nr_clean;
+	unsigned long nr_dirty;
+	unsigned long lost;
+	unsigned long chunks[NUMACLAIM_POOL_ORDERS];
+};
+
+/**
+ * struct numaclaim_host - the ledger and the pools of every node
+ * @ledger: the accounting
+ * @nr_nodes: nodes, ids 0 to @nr_nodes - 1
+ * @pool: one pool per node
+ * @order: for each node, every node nearest first (@nr_nodes x @nr_nodes)
+ * @resize_lock: one resize (or replacement of lost pages) at a time
+ * @scrub_work: clears dirty pages and replaces lost ones
+ * @node_usable: whether a node may hold pool pages (online, with memory)
+ */
+struct numaclaim_host {
+	struct numaclaim_ledger ledger;
+	unsigned int nr_nodes;
+	struct numaclaim_pool_node *pool;
+	int *order;
+	struct mutex resize_lock;	/* one resize at a time */
+	struct work_struct scrub_work;
+	bool (*node_usable)(int nid);
+};
+
+/* pool.c */
+int numaclaim_host_init(struct numaclaim_host *host, unsigned int nr_nodes,
+			int (*distance)(int from, int to),
+			bool (*node_usable)(int nid));
+void numaclaim_host_destroy(struct numaclaim_host *host);
+const int *numaclaim_host_order(struct numaclaim_host *host, int nid);
+int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
+			  unsigned long want, unsigned long *reached);
+unsigned long numaclaim_pool_take(struct numaclaim_host *host, int nid,
+				  unsigned long nr, struct page **pages);
+unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
+				       struct page **pages, unsigned long nr);
+void numaclaim_pool_flush(struct numaclaim_host *host);
+
+/**
+ * struct numaclaim_allocation - pages a context allocated with one request
+ * @ctx: the context
+ * @pgoff: mmap offset in pages
+ * @nr_pages: pages
+ * @mapped: VMAs that map (part of) it
+ * @nr_parts: entries in @parts
+ * @parts: how many pages each node gave, in placement order
+ * @pages: the pages, @parts[0]'s first
+ */
+struct numaclaim_allocation {
+	struct numaclaim_context *ctx;
+	unsigned long pgoff;
+	unsigned long nr_pages;
+	atomic_t mapped;
+	unsigned int nr_parts;
+	struct numaclaim_part *parts;
+	struct page **pages;
+};
+
+/**
+ * struct numaclaim_context - what one open() of /dev/numaclaim creates
+ * @host: the host
+ * @acct: its account in the host's ledger
+ * @lock: guards @allocs and @next_pgoff
+ * @allocs: allocations by @pgoff
+ * @next_pgoff: mmap offset, in pages, of the next allocation
+ */
+struct numaclaim_context {
+	struct numaclaim_host *host;
+	struct numaclaim_account acct;
+	struct mutex lock;	/* @allocs and @next_pgoff */
+	struct xarray allocs;
+	unsigned long next_pgoff;
+};
+
+/* context.c */
+struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host);
+void numaclaim_context_destroy(struct numaclaim_context *ctx);
+int numaclaim_context_alloc(struct numaclaim_context *ctx,
+			    unsigned long pages, int node, unsigned int flags,
+			    unsigned long *pgoff, u64 *node_pages,
+			    unsigned int nr_node_pages);
+int numaclaim_context_release(struct numaclaim_context *ctx,
+			      unsigned long pgoff);
+int numaclaim_context_mmap(struct numaclaim_context *ctx,
+			   struct vm_area_struct *vma);
+
+/* sysfs.c */
+int numaclaim_sysfs_init(struct numaclaim_host *host);
+void numaclaim_sysfs_exit(void);
+
+/* chardev.c */
+int numaclaim_chardev_init(struct numaclaim_host *host);
+void numaclaim_chardev_exit(void);
+
+#endif /* _NUMACLAIM_H */
