@@ -9,13 +9,19 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	else ls -1 /lib/modules 2>/dev/null | grep -E '^6\.1\..*-amd64$$' | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 
+# Every kernel `make check` builds against: Debian's 6.1 and the 6.12 from
+# bookworm-backports (generic flavour), as scripts/deps.sh installs them.
+KVERS ?= $(shell ls -1 /lib/modules 2>/dev/null | \
+	grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$|^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V)
+
 # Kernel source used for checkpatch.pl and for the KUnit kernel (UML).
 KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC ?= $(CURDIR)/build/linux-source-6.1
 
-SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
+SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h \
+	tools/testing/numaclaim/*.c)
 
-.PHONY: all module modules w1 sparse checkpatch kunit kunit-default \
+.PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
 	kunit-debug ksrc check demo deps clean help
 
 all: module
@@ -23,14 +29,34 @@ all: module
 module modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# W=1 build; any compiler warning fails it.
+# W=1 build against every kernel of KVERS; any compiler warning fails it.
 w1:
-	scripts/buildcheck.sh w1 $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	@test -n "$(KVERS)" || { echo "w1: no kernel headers; make deps"; exit 1; }
+	set -e; for v in $(KVERS); do \
+		$(MAKE) -C /lib/modules/$$v/build M=$(CURDIR) clean >/dev/null; \
+		scripts/buildcheck.sh "w1 $$v" $(MAKE) -C /lib/modules/$$v/build \
+			M=$(CURDIR) W=1 modules; \
+	done
 
-# sparse on every file (C=2); any report fails it.
+# sparse on every file (C=2) against every kernel; any report fails it.
 sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	scripts/buildcheck.sh sparse $(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+	@test -n "$(KVERS)" || { echo "sparse: no kernel headers; make deps"; exit 1; }
+	set -e; for v in $(KVERS); do \
+		$(MAKE) -C /lib/modules/$$v/build M=$(CURDIR) clean >/dev/null; \
+		scripts/buildcheck.sh "sparse $$v" $(MAKE) -C /lib/modules/$$v/build \
+			M=$(CURDIR) C=2 modules; \
+	done
+
+# The uapi header alone: C90, C11, C++98 and C++17, 64-bit and 32-bit, every
+# warning an error; tools/testing/numaclaim/uapi_layout.c pins the layout.
+UAPI_CC := "gcc -std=c90" "gcc -std=c11" "gcc -std=c90 -m32" \
+	"g++ -x c++ -std=c++98" "g++ -x c++ -std=c++17 -m32"
+uapi:
+	set -e; for cc in $(UAPI_CC); do \
+		$$cc -Wall -Wextra -pedantic -Werror -Iinclude/uapi -fsyntax-only \
+			tools/testing/numaclaim/uapi_layout.c; \
+		echo "uapi: $$cc: ok"; \
+	done
 
 ksrc: $(KSRC)/.numaclaim-extracted
 
@@ -55,6 +81,7 @@ kunit-default kunit-debug: ksrc
 check: deps
 	$(MAKE) w1
 	$(MAKE) sparse
+	$(MAKE) uapi
 	$(MAKE) checkpatch
 	$(MAKE) kunit
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -73,11 +100,13 @@ clean:
 
 help:
 	@echo "make            build numaclaim.ko against KDIR ($(KDIR))"
-	@echo "make w1         the same with W=1, failing on any warning"
-	@echo "make sparse     sparse (C=2) on every file, failing on any report"
+	@echo "make w1         W=1 builds against every kernel in KVERS ($(KVERS)),"
+	@echo "                failing on any warning"
+	@echo "make sparse     sparse (C=2) on every file, against every kernel"
+	@echo "make uapi       the uapi header alone in C and C++, 32- and 64-bit"
 	@echo "make checkpatch checkpatch.pl --strict on module/, kunit/, include/"
 	@echo "make kunit      KUnit suites in UML, default and debug configurations"
-	@echo "make check      deps, w1, sparse, checkpatch and kunit: what CI runs"
+	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit: what CI runs"
 	@echo "make demo       the NUMA box demo (not there yet)"
 	@echo "make deps       install the Debian packages needed (root)"
 	@echo "make clean      remove build products (keeps the kernel source)"
