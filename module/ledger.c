@@ -122,8 +122,12 @@ int numaclaim_ledger_init(struct numaclaim_ledger *ledger,
  */
 void numaclaim_ledger_destroy(struct numaclaim_ledger *ledger)
 {
+	unsigned int n;
+
 	WARN_ON_ONCE(!list_empty(&ledger->accounts));
 	WARN_ON_ONCE(ledger->total_avail || ledger->outstanding);
+	for (n = 0; n < ledger->nr_nodes; n++)
+		WARN_ON_ONCE(ledger->node[n].allocated);
 	kfree(ledger->node);
 	ledger->node = NULL;
 }

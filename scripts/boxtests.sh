@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the userspace selftests in the NUMA box on every kernel and topology:
+# the 6.1 and 6.12 kernels (KVERS, as the Makefile finds them) on the
+# 2-node, 4-node and memoryless/CPU-less (cxl) topologies. Each run also
+# checks the guest's kernel log, rmmod, and that free memory comes back.
+# Ends with "boxtests: N passed, M failed" (one per kernel and topology).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kvers=${KVERS:-$(ls -1 /lib/modules | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$|^6\.12\.[0-9]+\+deb12-amd64$' | sort -V)}
+topos=${TOPOS:-2node 4node cxl}
+logdir=$top/build/boxtests
+mkdir -p "$logdir"
+
+passed=0
+failed=0
+for k in $kvers; do
+	for t in $topos; do
+		log=$logdir/$k-$t.log
+		start=$(date +%s)
+		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- numaclaim_test \
+			> "$log" 2>&1; then
+			res=passed
+			passed=$((passed + 1))
+		else
+			res=FAILED
+			failed=$((failed + 1))
+		fi
+		totals=$(grep -m1 '^# Totals' "$log" || echo "# no totals")
+		echo "boxtests: $k $t: $res in $(( $(date +%s) - start ))s ${totals#\# }"
+		if [ "$res" = FAILED ]; then
+			grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:' "$log" | head -20
+		fi
+	done
+done
+echo "boxtests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

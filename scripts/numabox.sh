@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The NUMA box: boot a Debian kernel in qemu (TCG) with a chosen NUMA
+# topology, from an initramfs of busybox-static, numaclaim.ko built against
+# that kernel's headers and the statically linked programs of tools/; load
+# the module, run a command, and hand its exit status back. A timeout kills
+# qemu and fails the run. The guest's kernel log is checked too: any
+# WARNING, BUG, lockdep or sleeping-in-atomic report fails the run.
+#
+# usage: scripts/numabox.sh [-k KVER] [-t TOPO] [-p PARAMS] [-T SECONDS] \
+#                           [-q] -- COMMAND...
+#   KVER    a kernel whose headers are in /lib/modules (default: the 6.1)
+#   TOPO    2node (default): two nodes of 512 MiB, one CPU each
+#           4node: four nodes of 256, 512, 384 and 768 MiB, one CPU each
+#           cxl: node 0 with CPU and 512 MiB, node 1 with a CPU and no
+#                memory, node 2 with 512 MiB and no CPU
+#   PARAMS  module parameters (default: pool_mb=0:64,1:64 or as the
+#           topology has memory)
+#   -q      print only the command's output, not the kernel's boot log
+#   COMMAND runs in the guest with /bin (busybox) and /opt/numaclaim (the
+#           project's programs) on PATH
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=$(ls -1 /lib/modules | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V | tail -n 1)
+topo=2node
+params=
+timeout=240
+quiet=0
+while getopts "k:t:p:T:q" opt; do
+	case $opt in
+	k) kver=$OPTARG ;;
+	t) topo=$OPTARG ;;
+	p) params=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	q) quiet=1 ;;
+	*) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "numabox: no command" >&2; exit 2; }
+
+case $topo in
+2node)
+	numa=(-smp 2,sockets=2,cores=1,threads=1
+	      -object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,memdev=m0,cpus=0
+	      -object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1,cpus=1)
+	mem=1024M
+	: "${params:=pool_mb=0:64,1:64}" ;;
+4node)
+	numa=(-smp 4,sockets=4,cores=1,threads=1
+	      -object memory-backend-ram,id=m0,size=256M -numa node,nodeid=0,memdev=m0,cpus=0
+	      -object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1,cpus=1
+	      -object memory-backend-ram,id=m2,size=384M -numa node,nodeid=2,memdev=m2,cpus=2
+	      -object memory-backend-ram,id=m3,size=768M -numa node,nodeid=3,memdev=m3,cpus=3
+	      -numa dist,src=0,dst=1,val=20 -numa dist,src=0,dst=2,val=30
+	      -numa dist,src=0,dst=3,val=40 -numa dist,src=1,dst=2,val=20
+	      -numa dist,src=1,dst=3,val=30 -numa dist,src=2,dst=3,val=20)
+	mem=1920M
+	: "${params:=pool_mb=0:32,1:64,2:48,3:96}" ;;
+cxl)
+	numa=(-smp 2,sockets=2,cores=1,threads=1
+	      -object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,memdev=m0,cpus=0
+	      -numa node,nodeid=1,cpus=1
+	      -object memory-backend-ram,id=m2,size=512M -numa node,nodeid=2,memdev=m2)
+	mem=1024M
+	: "${params:=pool_mb=0:64,2:64}" ;;
+*)
+	echo "numabox: unknown topology '$topo'" >&2
+	exit 2 ;;
+esac
+
+cache=$top/build/cache
+work=$top/build/box-$kver
+mkdir -p "$cache" "$work"
+
+# The kernel image of the same package version as the headers.
+vmlinuz=$cache/vmlinuz-$kver
+if [ ! -e "$vmlinuz" ]; then
+	ver=$(dpkg-query -W -f='${Version}' "linux-headers-$kver")
+	(cd "$cache" && apt-get download -q "linux-image-$kver=$ver" 2>/dev/null ||
+	 apt-get download -q "linux-image-$kver-unsigned=$ver")
+	deb=$(ls "$cache"/linux-image-"$kver"*_"${ver/:/%3a}"_amd64.deb | head -n 1)
+	dpkg-deb --fsys-tarfile "$deb" | tar -C "$work" -x "./boot/vmlinuz-$kver"
+	mv "$work/boot/vmlinuz-$kver" "$vmlinuz"
+	rm -rf "$work/boot" "$deb"
+fi
+
+# numaclaim.ko for this kernel, built in a copy so builds for other
+# kernels do not mix their objects.
+src=$work/src
+rm -rf "$src"
+mkdir -p "$src"
+(cd "$top" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
+	--exclude='Module.symvers' Kbuild module include) | tar -C "$src" -xpf -
+make -s -C "/lib/modules/$kver/build" M="$src" modules >/dev/null
+
+# The userspace programs, static.
+make -s -C "$top/tools" O="$work/tools" >/dev/null
+
+root=$work/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,opt/numaclaim}
+cp /bin/busybox "$root/bin/busybox"
+cp "$src/numaclaim.ko" "$root/numaclaim.ko"
+cp "$work"/tools/bin/* "$root/opt/numaclaim/"
+printf '%s\n' "$params" > "$root/params"
+printf '%s\n' "$*" > "$root/command"
+cat > "$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/opt/numaclaim
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+echo "numabox: $(uname -r), $(ls -d /sys/devices/system/node/node* | wc -l) nodes"
+# Free memory in kB: MemFree plus the pages waiting on the per-CPU lists
+# (which MemFree leaves out, and which hold tens of MiB right after a large
+# free), after dropping the caches.
+memfree() {
+	echo 3 > /proc/sys/vm/drop_caches
+	pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
+	echo $(( $(awk '/MemFree/ {print $2}' /proc/meminfo) + pcp * 4 ))
+}
+memfree > /tmp/memfree-before
+echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
+rc=0
+insmod /numaclaim.ko $(cat /params) || rc=$?
+if [ $rc -eq 0 ]; then
+	sh -c "$(cat /command)" || rc=$?
+	# Every page back: rmmod works and MemFree returns to where it was.
+	if rmmod numaclaim; then
+		before=$(cat /tmp/memfree-before)
+		after=$(memfree)
+		echo "numabox: free after rmmod: $after kB ($((after - before)) kB)"
+		if [ $((before - after)) -gt ${NUMABOX_SLACK_KB:-1024} ]; then
+			echo "numabox: $((before - after)) kB not back after rmmod"
+			[ $rc -ne 0 ] || rc=98
+		fi
+	else
+		echo "numabox: rmmod numaclaim failed"
+		[ $rc -ne 0 ] || rc=97
+	fi
+fi
+dmesg > /tmp/dmesg
+if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:' /tmp/dmesg; then
+	echo "numabox: kernel reports in dmesg"
+	[ $rc -ne 0 ] || rc=99
+fi
+echo "NUMABOX-EXIT: $rc"
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+
+log=$work/console.log
+status=0
+timeout --kill-after=5 "$timeout" \
+	qemu-system-x86_64 -accel tcg -cpu max -m "$mem" "${numa[@]}" \
+	-nographic -no-reboot -nodefaults -serial stdio \
+	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 quiet" \
+	< /dev/null > "$log" 2>&1 || status=$?
+tr -d '\r' < "$log" > "$log.txt"
+if [ "$quiet" -eq 1 ]; then
+	sed -n '/^numabox: /,/^NUMABOX-EXIT:/p' "$log.txt"
+else
+	cat "$log.txt"
+fi
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	echo "numabox: timed out after ${timeout}s" >&2
+	exit 1
+fi
+rc=$(sed -n 's/^NUMABOX-EXIT: \([0-9]*\).*/\1/p' "$log.txt" | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "numabox: the guest gave no exit status (qemu exit $status)" >&2
+	exit 1
+fi
+exit "$rc"

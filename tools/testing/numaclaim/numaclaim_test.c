@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of /dev/numaclaim from real userspace, in the manner of the
+ * kernel's kselftest_harness.h suites. Run as root in the NUMA box with at
+ * least two nodes that have memory; the fixture resizes the pools of the
+ * first two such nodes to 100 pages each, the fixture of CLAIM-CASES.md,
+ * and every case below keeps its numbers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/numaclaim.h>
+
+#include "kselftest_harness.h"
+
+#define DEV		"/dev/numaclaim"
+#define ANY		NUMACLAIM_ANY_NODE
+#define PAGE		4096UL
+#define POOL		100
+#define MAX_NODES	64
+
+static int nc_open(void)
+{
+	return open(DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* The errno of an ioctl, 0 when it succeeds. */
+static int nc_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static int nc_claim(int fd, const struct numaclaim_claim_entry *e,
+		    unsigned int nr)
+{
+	struct numaclaim_claim c = {
+		.nr_entries = nr,
+		.entries = (uintptr_t)e,
+	};
+
+	return nc_ioctl(fd, NUMACLAIM_IOC_CLAIM, &c);
+}
+
+static int nc_claim1(int fd, uint32_t node, uint64_t pages)
+{
+	struct numaclaim_claim_entry e = { .node = node, .pages = pages };
+
+	return nc_claim(fd, &e, 1);
+}
+
+static int nc_alloc(int fd, uint64_t pages, uint32_t node, uint32_t flags,
+		    uint64_t *offset)
+{
+	struct numaclaim_alloc a;
+
+	memset(&a, 0, sizeof(a));
+	a.pages = pages;
+	a.node = node;
+	a.flags = flags;
+	a.offset = 0xccccccccccccccccULL;
+	if (ioctl(fd, NUMACLAIM_IOC_ALLOC, &a))
+		return errno;
+	if (offset)
+		*offset = a.offset;
+	return 0;
+}
+
+static int nc_release(int fd, uint64_t offset)
+{
+	struct numaclaim_release r = { .offset = offset };
+
+	return nc_ioctl(fd, NUMACLAIM_IOC_RELEASE, &r);
+}
+
+static int nc_set_max(int fd, uint64_t max)
+{
+	struct numaclaim_max_pages m = { .max_pages = max };
+
+	return nc_ioctl(fd, NUMACLAIM_IOC_SET_MAX_PAGES, &m);
+}
+
+struct nc_state {
+	struct numaclaim_info info;
+	struct numaclaim_node_info node[MAX_NODES];
+};
+
+static int nc_info(int fd, struct nc_state *s)
+{
+	memset(s, 0xcc, sizeof(*s));
+	s->info.nr_nodes = MAX_NODES;
+	s->info.reserved = 0;
+	s->info.nodes = (uintptr_t)s->node;
+	return nc_ioctl(fd, NUMACLAIM_IOC_INFO, &s->info);
+}
+
+static int nc_resize(int fd, uint32_t node, uint64_t pages, uint64_t *reached)
+{
+	struct numaclaim_pool p = { .node = node, .pages = pages };
+	int ret = nc_ioctl(fd, NUMACLAIM_IOC_POOL_RESIZE, &p);
+
+	if (reached)
+		*reached = p.pages;
+	return ret;
+}
+
+/* move_pages(2) in query mode: the node of each page, or -errno. */
+static void nc_page_nodes(void *addr, unsigned long nr, int *status)
+{
+	void *pages[nr];
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		pages[i] = (char *)addr + i * PAGE;
+	if (syscall(__NR_move_pages, 0, nr, pages, NULL, status, 0))
+		for (i = 0; i < nr; i++)
+			status[i] = -errno;
+}
+
+static int nc_all_bytes(const void *p, size_t len, unsigned char c)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != c)
+			return 0;
+	return 1;
+}
+
+FIXTURE(nc) {
+	int fd;			/* context A */
+	int fd_b, fd_c;		/* contexts B and C */
+	uint32_t n0, n1;	/* two nodes with memory */
+	struct nc_state s;
+};
+
+FIXTURE_SETUP(nc)
+{
+	uint64_t reached;
+	unsigned int n, found = 0;
+	uint32_t nodes[2];
+
+	self->fd = nc_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
+	self->fd_b = nc_open();
+	self->fd_c = nc_open();
+	ASSERT_LE(0, self->fd_b);
+	ASSERT_LE(0, self->fd_c);
+	ASSERT_EQ(0, nc_info(self->fd, &self->s));
+	for (n = 0; n < self->s.info.nr_nodes && n < MAX_NODES; n++) {
+		if (self->s.node[n].flags & NUMACLAIM_NODE_MEMORYLESS)
+			continue;
+		if (found < 2)
+			nodes[found++] = n;
+		else
+			ASSERT_EQ(0, nc_resize(self->fd, n, 0, NULL));
+	}
+	if (found < 2)
+		SKIP(return, "needs two nodes with memory, has %u", found);
+	self->n0 = nodes[0];
+	self->n1 = nodes[1];
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
+	ASSERT_EQ(POOL, reached);
+	ASSERT_EQ(0, nc_resize(self->fd, self->n1, POOL, &reached));
+	ASSERT_EQ(POOL, reached);
+	ASSERT_EQ(0, nc_info(self->fd, &self->s));
+	ASSERT_EQ(2 * POOL, self->s.info.free_pages);
+	ASSERT_EQ(0, self->s.info.outstanding);
+}
+
+FIXTURE_TEARDOWN(nc)
+{
+	close(self->fd);
+	close(self->fd_b);
+	close(self->fd_c);
+}
+
+#define T(self)	({ nc_info((self)->fd, &(self)->s); (self)->s.info.free_pages; })
+#define O(self)	({ nc_info((self)->fd, &(self)->s); (self)->s.info.outstanding; })
+#define NC(self, n) ({ nc_info((self)->fd, &(self)->s); \
+		       (self)->s.node[n].claimed_pages; })
+
+/* Case 1, 2. */
+TEST_F(nc, claim_host_and_node)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 50));
+	EXPECT_EQ(50, O(self));
+	EXPECT_EQ(0, NC(self, self->n0));
+	EXPECT_EQ(50, self->s.info.ctx_claim_any);
+	ASSERT_EQ(0, nc_claim1(self->fd_b, self->n0, 60));
+	EXPECT_EQ(110, O(self));
+	EXPECT_EQ(60, NC(self, self->n0));
+}
+
+/* Case 3, 4, 5. */
+TEST_F(nc, claim_boundaries)
+{
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd, ANY, 201));
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd, self->n0, 101));
+	EXPECT_EQ(0, O(self));
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 200));
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd_b, ANY, 1));
+	EXPECT_EQ(200, O(self));
+}
+
+/* Case 6, 8, 10. */
+TEST_F(nc, claim_busy_reset_atomic)
+{
+	struct numaclaim_claim_entry e[2] = {
+		{ .node = self->n0, .pages = 60 },
+		{ .node = self->n1, .pages = 120 },
+	};
+
+	EXPECT_EQ(ENOMEM, nc_claim(self->fd, e, 2));
+	EXPECT_EQ(0, O(self));
+	ASSERT_EQ(0, nc_claim1(self->fd_b, ANY, 150));
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd, self->n0, 80));
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 50));
+	EXPECT_EQ(EBUSY, nc_claim1(self->fd, self->n1, 10));
+	EXPECT_EQ(200, O(self));
+	EXPECT_EQ(0, nc_claim(self->fd, NULL, 0));
+	EXPECT_EQ(150, O(self));
+	EXPECT_EQ(0, nc_claim(self->fd, NULL, 0));
+}
+
+/* Case 11 through the ioctl, with the uapi's own checks. */
+TEST_F(nc, claim_invalid)
+{
+	struct numaclaim_claim_entry e[3] = {
+		{ .node = self->n0, .pages = 10 },
+		{ .node = self->n0, .pages = 10 },
+	};
+	struct numaclaim_claim c = { .nr_entries = 1, .flags = 1,
+				     .entries = (uintptr_t)e };
+
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	e[1].node = ANY;
+	e[1].reserved = 1;
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	e[1].reserved = 0;
+	e[1].pages = 0;
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	e[1].pages = 1ULL << 63;
+	e[0].pages = 1ULL << 63;
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	e[0].pages = 10;
+	e[1].node = 4096;
+	e[1].pages = 1;
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	EXPECT_EQ(EINVAL, nc_ioctl(self->fd, NUMACLAIM_IOC_CLAIM, &c));
+	c.flags = 0;
+	c.entries = 0;
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_CLAIM, &c));
+	c.entries = (uintptr_t)e;
+	c.nr_entries = 100000;
+	EXPECT_EQ(EINVAL, nc_ioctl(self->fd, NUMACLAIM_IOC_CLAIM, &c));
+	EXPECT_EQ(0, O(self));
+}
+
+/* Case 12: a host-level claim is protected from other contexts. */
+TEST_F(nc, alloc_protects_claim)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 190));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 16, ANY, 0, NULL));
+	EXPECT_EQ(0, nc_alloc(self->fd_c, 8, ANY, 0, NULL));
+	EXPECT_EQ(192, T(self));
+	EXPECT_EQ(190, O(self));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 4, ANY, 0, NULL));
+	EXPECT_EQ(0, nc_alloc(self->fd, 16, ANY, 0, NULL));
+	EXPECT_EQ(176, T(self));
+	EXPECT_EQ(174, self->s.info.ctx_claim_any);
+	EXPECT_EQ(174, O(self));
+}
+
+/* Case 13, 22 and page placement checked with move_pages(2). */
+TEST_F(nc, alloc_placement)
+{
+	int status[4];
+	uint64_t off = 0;
+	void *p;
+
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 100));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 1, self->n0,
+				   NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	ASSERT_EQ(0, nc_alloc(self->fd_c, 4, self->n0, 0, &off));
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd_c, off);
+	ASSERT_NE(MAP_FAILED, p);
+	nc_page_nodes(p, 4, status);
+	EXPECT_EQ(self->n1, status[0]);
+	EXPECT_EQ(self->n1, status[3]);
+	munmap(p, 4 * PAGE);
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 4, self->n0, NUMACLAIM_ALLOC_EXACT_NODE,
+			      &off));
+	p = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	nc_page_nodes(p, 4, status);
+	EXPECT_EQ(self->n0, status[0]);
+	EXPECT_EQ(self->n0, status[3]);
+	munmap(p, 4 * PAGE);
+	EXPECT_EQ(96, NC(self, self->n0));
+}
+
+/* The caller learns where each allocation landed. */
+TEST_F(nc, alloc_node_pages)
+{
+	uint64_t np[MAX_NODES];
+	struct numaclaim_alloc a = {
+		.pages = 150, .node = self->n0,
+		.node_pages = (uintptr_t)np, .nr_node_pages = MAX_NODES,
+	};
+
+	memset(np, 0xcc, sizeof(np));
+	ASSERT_EQ(0, nc_ioctl(self->fd, NUMACLAIM_IOC_ALLOC, &a));
+	EXPECT_EQ(100, np[self->n0]);
+	EXPECT_EQ(50, np[self->n1]);
+	EXPECT_EQ(0, a.offset % PAGE);
+	a.node_pages = 8;	/* unwritable: refused before allocating */
+	a.pages = 1;
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_ALLOC, &a));
+	EXPECT_EQ(50, T(self));
+	EXPECT_EQ(150, self->s.info.ctx_pages);
+}
+
+/* Case 17, 26, 28. */
+TEST_F(nc, alloc_limits)
+{
+	ASSERT_EQ(0, nc_set_max(self->fd, 10));
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 10));
+	EXPECT_EQ(EDQUOT, nc_alloc(self->fd, 16, ANY, 0, NULL));
+	EXPECT_EQ(10, O(self));
+	EXPECT_EQ(EDQUOT, nc_alloc(self->fd, 1, ANY, NUMACLAIM_ALLOC_UNCLAIMED,
+				   NULL));
+	EXPECT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, NULL));
+	EXPECT_EQ(EBUSY, nc_set_max(self->fd, 9));
+	EXPECT_EQ(0, nc_set_max(self->fd, 10));
+	EXPECT_EQ(0, nc_set_max(self->fd, UINT64_MAX));
+	EXPECT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(UINT64_MAX, self->s.info.ctx_max_pages);
+	EXPECT_EQ(EINVAL, nc_alloc(self->fd, 0, ANY, 0, NULL));
+	EXPECT_EQ(EINVAL, nc_alloc(self->fd, 1, ANY, NUMACLAIM_ALLOC_EXACT_NODE,
+				   NULL));
+	EXPECT_EQ(EINVAL, nc_alloc(self->fd, 1, ANY, 4, NULL));
+	EXPECT_EQ(EINVAL, nc_alloc(self->fd, 1, 4096, 0, NULL));
+}
+
+/* Data written through the mapping is there, and the next owner sees zero. */
+TEST_F(nc, mmap_data_and_zeroing)
+{
+	uint64_t off = 0, off2 = 0;
+	unsigned char *p;
+	size_t len = 200 * PAGE;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 200, ANY, 0, &off));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(nc_all_bytes(p, len, 0));
+	memset(p, 0xa5, len);
+	EXPECT_TRUE(nc_all_bytes(p, len, 0xa5));
+	/* A second mapping of the same pages sees the same bytes. */
+	unsigned char *q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd, off);
+
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0xa5, q[17]);
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	munmap(q, PAGE);
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	munmap(p, len);
+	EXPECT_EQ(0, nc_release(self->fd, off));
+	EXPECT_EQ(EINVAL, nc_release(self->fd, off));
+
+	ASSERT_EQ(0, nc_alloc(self->fd_b, 200, ANY, 0, &off2));
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd_b, off2);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(nc_all_bytes(p, len, 0));
+	munmap(p, len);
+}
+
+/* Refused mappings: MAP_PRIVATE, no allocation there, past the end. */
+TEST_F(nc, mmap_refused)
+{
+	uint64_t a = 0, b = 0;
+	void *p;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, &a));
+	ASSERT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, &b));
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, self->fd, a);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd, a + PAGE);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 5 * PAGE, PROT_READ, MAP_SHARED, self->fd, a);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd_b, a);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, self->fd, b);
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, 2 * PAGE);
+	EXPECT_EQ(EINVAL, nc_release(self->fd, a + 1));
+	EXPECT_EQ(EINVAL, nc_release(self->fd_b, a));
+}
+
+/* Case 27: release gives the pages back, not the claim. */
+TEST_F(nc, release_no_refill)
+{
+	uint64_t off = 0;
+
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 20));
+	ASSERT_EQ(0, nc_alloc(self->fd, 10, ANY, 0, &off));
+	EXPECT_EQ(0, nc_release(self->fd, off));
+	EXPECT_EQ(200, T(self));
+	EXPECT_EQ(10, self->s.info.ctx_claim_any);
+}
+
+/* Case 29 and a mapping that outlives close(). */
+TEST_F(nc, close_ends_context)
+{
+	unsigned char *p;
+	uint64_t off = 0;
+
+	ASSERT_EQ(0, nc_claim1(self->fd_b, self->n0, 60));
+	ASSERT_EQ(0, nc_alloc(self->fd_b, 20, self->n0, 0, &off));
+	p = mmap(NULL, 20 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd_b, off);
+	ASSERT_NE(MAP_FAILED, p);
+	close(self->fd_b);
+	self->fd_b = -1;
+	/* The mapping keeps the context: its pages and claim are still out. */
+	p[0] = 1;
+	EXPECT_EQ(180, T(self));
+	EXPECT_EQ(40, O(self));
+	munmap(p, 20 * PAGE);
+	EXPECT_EQ(200, T(self));
+	EXPECT_EQ(0, O(self));
+	EXPECT_EQ(0, NC(self, self->n0));
+}
+
+/* A child that inherited the mapping keeps the allocation busy. */
+TEST_F(nc, fork_inherits_mapping)
+{
+	int pipefd[2], status;
+	unsigned char *p;
+	uint64_t off = 0;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 8, ANY, 0, &off));
+	p = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		p[PAGE] = 0x42;
+		close(pipefd[0]);
+		write(pipefd[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	EXPECT_EQ(0x42, p[PAGE]);
+	munmap(p, 8 * PAGE);
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(0, nc_release(self->fd, off));
+}
+
+/* GUP on the memory: another process reads it with process_vm_readv(). */
+TEST_F(nc, gup_process_vm_readv)
+{
+	unsigned char buf[64], *p;
+	struct iovec local = { buf, sizeof(buf) }, remote;
+	int status;
+	uint64_t off = 0;
+	pid_t parent = getpid(), pid;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 2, ANY, 0, &off));
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p + PAGE, 0x3c, 64);
+	remote.iov_base = p + PAGE;
+	remote.iov_len = 64;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (process_vm_readv(parent, &local, 1, &remote, 1, 0) != 64)
+			_exit(1);
+		_exit(nc_all_bytes(buf, 64, 0x3c) ? 0 : 2);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(p, 2 * PAGE);
+}
+
+/* Pool resize needs CAP_SYS_ADMIN; the device is root's alone. */
+TEST_F(nc, privilege)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		if (nc_resize(self->fd, self->n0, 50, NULL) != EPERM)
+			_exit(11);
+		if (nc_claim1(self->fd, ANY, 1))
+			_exit(12);
+		if (nc_open() >= 0 || errno != EACCES)
+			_exit(13);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Case 30: a pool shrinks only by free pages no claim needs. */
+TEST_F(nc, pool_shrink_against_claims)
+{
+	uint64_t reached;
+
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 150));
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, 0, &reached));
+	EXPECT_EQ(50, reached);
+	ASSERT_EQ(0, nc_resize(self->fd, self->n1, 0, &reached));
+	EXPECT_EQ(100, reached);
+	EXPECT_EQ(150, T(self));
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, 100, &reached));
+	EXPECT_EQ(100, reached);
+	EXPECT_EQ(EINVAL, nc_resize(self->fd, ANY, 1, NULL));
+	EXPECT_EQ(EINVAL, nc_resize(self->fd, 4096, 1, NULL));
+}
+
+/* Every ioctl takes a struct shorter (refused), longer with zeros (fine)
+ * and longer with garbage (E2BIG); unknown commands are ENOTTY. */
+TEST_F(nc, ioctl_lengths)
+{
+	static const unsigned long cmds[] = {
+		NUMACLAIM_IOC_CLAIM, NUMACLAIM_IOC_ALLOC, NUMACLAIM_IOC_RELEASE,
+		NUMACLAIM_IOC_SET_MAX_PAGES, NUMACLAIM_IOC_INFO,
+		NUMACLAIM_IOC_POOL_RESIZE,
+	};
+	unsigned char buf[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		unsigned long cmd = cmds[i];
+		unsigned int size = _IOC_SIZE(cmd);
+		unsigned long shorter = (cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+					((unsigned long)(size - 4) << _IOC_SIZESHIFT);
+		unsigned long longer = (cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+				       ((unsigned long)(size + 16) << _IOC_SIZESHIFT);
+
+		memset(buf, 0, sizeof(buf));
+		EXPECT_EQ(EINVAL, nc_ioctl(self->fd, shorter, buf))
+			TH_LOG("cmd %u shorter", i);
+		buf[size + 8] = 1;
+		EXPECT_EQ(E2BIG, nc_ioctl(self->fd, longer, buf))
+			TH_LOG("cmd %u longer with garbage", i);
+	}
+	/* Longer with zeros: as the struct the kernel knows. */
+	memset(buf, 0, sizeof(buf));
+	((struct numaclaim_info *)buf)->nr_nodes = 0;
+	EXPECT_EQ(0, nc_ioctl(self->fd, (NUMACLAIM_IOC_INFO &
+		  ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+		  ((sizeof(struct numaclaim_info) + 16) << _IOC_SIZESHIFT), buf));
+	EXPECT_EQ(2 * POOL, ((struct numaclaim_info *)buf)->free_pages);
+	EXPECT_EQ(ENOTTY, nc_ioctl(self->fd, _IO(NUMACLAIM_IOC_MAGIC, 0x40), buf));
+	EXPECT_EQ(ENOTTY, nc_ioctl(self->fd, _IOWR('x', 0x01, struct numaclaim_alloc),
+				   buf));
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_ALLOC, (void *)8));
+}
+
+/* INFO answers the real number of nodes whatever array it is given. */
+TEST_F(nc, info_short_array)
+{
+	struct numaclaim_node_info one[2];
+	struct numaclaim_info info = { .nr_nodes = 1, .nodes = (uintptr_t)one };
+
+	memset(one, 0xcc, sizeof(one));
+	ASSERT_EQ(0, nc_ioctl(self->fd, NUMACLAIM_IOC_INFO, &info));
+	EXPECT_LE(2, info.nr_nodes);
+	EXPECT_EQ(0, one[0].node);
+	EXPECT_EQ(0xccccccccU, one[1].node);
+	info.reserved = 1;
+	EXPECT_EQ(EINVAL, nc_ioctl(self->fd, NUMACLAIM_IOC_INFO, &info));
+}
+
+TEST_HARNESS_MAIN
