@@ -18,11 +18,10 @@ KVERS ?= $(shell ls -1 /lib/modules 2>/dev/null | \
 KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC ?= $(CURDIR)/build/linux-source-6.1
 
-SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h \
-	tools/testing/numaclaim/*.c)
+SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc check demo deps clean help
+	kunit-debug ksrc tools box check demo deps clean help
 
 all: module
 
@@ -77,6 +76,14 @@ kunit: ksrc
 kunit-default kunit-debug: ksrc
 	KUNIT_TREE=$(KSRC) scripts/kunit.sh $(@:kunit-%=%)
 
+# Userspace (static), in build/tools/bin.
+tools: ksrc
+	$(MAKE) -C tools O=$(CURDIR)/build/tools KSRC=$(KSRC)
+
+# The selftests in the NUMA box: both kernels, three topologies.
+box: ksrc
+	KVERS="$(KVERS)" scripts/boxtests.sh
+
 # Every test and static check; what CI runs.
 check: deps
 	$(MAKE) w1
@@ -84,6 +91,7 @@ check: deps
 	$(MAKE) uapi
 	$(MAKE) checkpatch
 	$(MAKE) kunit
+	$(MAKE) box
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 demo: deps
@@ -106,7 +114,11 @@ help:
 	@echo "make uapi       the uapi header alone in C and C++, 32- and 64-bit"
 	@echo "make checkpatch checkpatch.pl --strict on module/, kunit/, include/"
 	@echo "make kunit      KUnit suites in UML, default and debug configurations"
-	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit: what CI runs"
+	@echo "make tools      the userspace programs, static, in build/tools/bin"
+	@echo "make box        the selftests in the NUMA box, both kernels, three"
+	@echo "                topologies (scripts/boxtests.sh)"
+	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box:"
+	@echo "                what CI runs"
 	@echo "make demo       the NUMA box demo (not there yet)"
 	@echo "make deps       install the Debian packages needed (root)"
 	@echo "make clean      remove build products (keeps the kernel source)"

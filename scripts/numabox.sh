@@ -98,7 +98,7 @@ mkdir -p "$src"
 make -s -C "/lib/modules/$kver/build" M="$src" modules >/dev/null
 
 # The userspace programs, static.
-make -s -C "$top/tools" O="$work/tools" >/dev/null
+make -s -C "$top/tools" O="$work/tools" KSRC="${KSRC:-$top/build/linux-source-6.1}" >/dev/null
 
 root=$work/root
 rm -rf "$root"
