@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The uapi header on its own: compiles as C90, C11 and C++ with every
  * warning an error, and has the same sizes and offsets for 32-bit and
