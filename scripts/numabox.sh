@@ -95,7 +95,10 @@ mkdir -p "$src"
 (cd "$top" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
 	--exclude='Module.symvers' Kbuild module include) | tar -C "$src" -xpf -
-make -s -C "/lib/modules/$kver/build" M="$src" modules >/dev/null
+if ! make -s -C "/lib/modules/$kver/build" M="$src" modules > "$work/build.log" 2>&1; then
+	cat "$work/build.log" >&2
+	exit 1
+fi
 
 # The userspace programs, static.
 make -s -C "$top/tools" O="$work/tools" KSRC="${KSRC:-$top/build/linux-source-6.1}" >/dev/null
