@@ -608,4 +608,165 @@ TEST_F(nc, info_short_array)
 	EXPECT_EQ(EINVAL, nc_ioctl(self->fd, NUMACLAIM_IOC_INFO, &info));
 }
 
+/*
+ * Case 34: processes racing for the last unclaimed pages. A claims 190;
+ * eight other contexts each try to take 3 pages at once: exactly three of
+ * them get theirs (10 unclaimed pages), and A still gets all 190.
+ */
+TEST_F(nc, race_for_unclaimed)
+{
+	int i, status, ok = 0, nomem = 0;
+	pid_t pids[8];
+
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 190));
+	for (i = 0; i < 8; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			int fd = nc_open();
+			int ret = fd < 0 ? 100 : nc_alloc(fd, 3, ANY, 0, NULL);
+
+			/* Hold the pages until every racer has tried. */
+			usleep(300000);
+			_exit(ret);
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		waitpid(pids[i], &status, 0);
+		ASSERT_TRUE(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 0)
+			ok++;
+		else if (WEXITSTATUS(status) == ENOMEM)
+			nomem++;
+	}
+	EXPECT_EQ(3, ok);
+	EXPECT_EQ(5, nomem);
+	EXPECT_EQ(0, nc_alloc(self->fd, 190, ANY, 0, NULL));
+	EXPECT_EQ(10, T(self));
+	EXPECT_EQ(0, O(self));
+}
+
+/* kill -9 of a VMM with its memory mapped: everything comes back. */
+TEST_F(nc, kill_with_mappings)
+{
+	int pipefd[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = nc_open();
+		uint64_t off = 0;
+		void *p;
+
+		if (fd < 0 || nc_claim1(fd, self->n1, 80) ||
+		    nc_alloc(fd, 50, self->n1, 0, &off))
+			_exit(1);
+		p = mmap(NULL, 50 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, off);
+		if (p == MAP_FAILED)
+			_exit(2);
+		memset(p, 0x77, 50 * PAGE);
+		close(fd);
+		write(pipefd[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	EXPECT_EQ(150, T(self));
+	EXPECT_EQ(30, O(self));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(200, T(self));
+	EXPECT_EQ(0, O(self));
+}
+
+/*
+ * A page still referenced elsewhere after RELEASE (here a pipe that
+ * vmsplice() filled from the mapping, which holds the pages as a device
+ * or O_DIRECT would) is neither scrubbed nor handed to another context:
+ * the pipe still reads the owner's bytes after another context took every
+ * page of the pool and found them zero.
+ */
+TEST_F(nc, release_while_referenced)
+{
+	unsigned char *p, buf[PAGE];
+	struct iovec iov;
+	int pipefd[2];
+	uint64_t off = 0;
+	int tries;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 2, ANY, 0, &off));
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x99, 2 * PAGE);
+	ASSERT_EQ(0, pipe(pipefd));
+	iov.iov_base = p;
+	iov.iov_len = PAGE;
+	ASSERT_EQ(PAGE, vmsplice(pipefd[1], &iov, 1, 0));
+	munmap(p, 2 * PAGE);
+	EXPECT_EQ(0, nc_release(self->fd, off));
+
+	/* The pool replaces the page it gave up, in the background. */
+	for (tries = 0; tries < 50 && T(self) != 2 * POOL; tries++)
+		usleep(20000);
+	EXPECT_EQ(2 * POOL, T(self));
+	ASSERT_EQ(0, nc_alloc(self->fd_b, 2 * POOL, ANY, 0, &off));
+	p = mmap(NULL, 2 * POOL * PAGE, PROT_READ, MAP_SHARED, self->fd_b, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(nc_all_bytes(p, 2 * POOL * PAGE, 0));
+	munmap(p, 2 * POOL * PAGE);
+	ASSERT_EQ(PAGE, read(pipefd[0], buf, PAGE));
+	EXPECT_TRUE(nc_all_bytes(buf, PAGE, 0x99));
+}
+
+/* A memoryless node has an empty pool: nothing to claim or take there. */
+TEST_F(nc, memoryless_node)
+{
+	uint32_t n, ml = ANY;
+
+	for (n = 0; n < self->s.info.nr_nodes && n < MAX_NODES; n++)
+		if (self->s.node[n].flags & NUMACLAIM_NODE_MEMORYLESS)
+			ml = n;
+	if (ml == ANY)
+		SKIP(return, "no memoryless node in this topology");
+	EXPECT_EQ(0, self->s.node[ml].pool_pages);
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd, ml, 1));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1, ml, NUMACLAIM_ALLOC_EXACT_NODE,
+				   NULL));
+	/* Not exact: the nearest node with memory serves it. */
+	EXPECT_EQ(0, nc_alloc(self->fd, 1, ml, 0, NULL));
+	EXPECT_EQ(0, nc_resize(self->fd, ml, 100, NULL));
+	EXPECT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(0, self->s.node[ml].pool_pages);
+}
+
+/* Bad user pointers are EFAULT and change nothing. */
+TEST_F(nc, bad_pointers)
+{
+	struct numaclaim_info info = { .nr_nodes = 4, .nodes = 8 };
+	struct numaclaim_claim c = { .nr_entries = 1, .entries = 8 };
+	struct numaclaim_alloc *ro;
+
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_INFO, &info));
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_CLAIM, &c));
+	c.entries = (uintptr_t)-4096;
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_CLAIM, &c));
+	/* An ALLOC whose answer cannot be written allocates nothing. */
+	ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ro->pages = 10;
+	ro->node = ANY;
+	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
+	EXPECT_EQ(EFAULT, nc_ioctl(self->fd, NUMACLAIM_IOC_ALLOC, ro));
+	EXPECT_EQ(200, T(self));
+	EXPECT_EQ(0, self->s.info.ctx_pages);
+	munmap(ro, PAGE);
+}
+
 TEST_HARNESS_MAIN
