@@ -75,16 +75,29 @@ cache=$top/build/cache
 work=$top/build/box-$kver
 mkdir -p "$cache" "$work"
 
-# The kernel image of the same package version as the headers.
+# The kernel image of the same package version as the headers, and its
+# brd.ko (a RAM disk, for the O_DIRECT test), kept in build/cache.
 vmlinuz=$cache/vmlinuz-$kver
-if [ ! -e "$vmlinuz" ]; then
+brd=$cache/brd-$kver.ko
+if [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ]; then
 	ver=$(dpkg-query -W -f='${Version}' "linux-headers-$kver")
-	(cd "$cache" && apt-get download -q "linux-image-$kver=$ver" 2>/dev/null ||
-	 apt-get download -q "linux-image-$kver-unsigned=$ver")
-	deb=$(ls "$cache"/linux-image-"$kver"*_"${ver/:/%3a}"_amd64.deb | head -n 1)
-	dpkg-deb --fsys-tarfile "$deb" | tar -C "$work" -x "./boot/vmlinuz-$kver"
-	mv "$work/boot/vmlinuz-$kver" "$vmlinuz"
-	rm -rf "$work/boot" "$deb"
+	rm -f "$cache"/linux-image-*.deb
+	(cd "$cache" && apt-get download -q "linux-image-$kver=$ver" >/dev/null 2>&1 ||
+	 apt-get download -q "linux-image-$kver-unsigned=$ver" >/dev/null)
+	deb=$(ls "$cache"/linux-image-*.deb | head -n 1)
+	rm -rf "$work/x"
+	mkdir -p "$work/x"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -C "$work/x" -x --wildcards "./boot/vmlinuz-$kver" \
+			"./lib/modules/$kver/kernel/drivers/block/brd.ko*"
+	mod=$(ls "$work/x/lib/modules/$kver/kernel/drivers/block/"brd.ko*)
+	case $mod in
+	*.xz) xz -dc "$mod" > "$brd" ;;
+	*.zst) zstd -qdc "$mod" > "$brd" ;;
+	*) cp "$mod" "$brd" ;;
+	esac
+	mv "$work/x/boot/vmlinuz-$kver" "$vmlinuz"
+	rm -rf "$work/x" "$deb"
 fi
 
 # numaclaim.ko for this kernel, built in a copy so builds for other
@@ -108,6 +121,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,opt/numaclaim}
 cp /bin/busybox "$root/bin/busybox"
 cp "$src/numaclaim.ko" "$root/numaclaim.ko"
+cp "$brd" "$root/brd.ko"
 cp "$work"/tools/bin/* "$root/opt/numaclaim/"
 printf '%s\n' "$params" > "$root/params"
 printf '%s\n' "$*" > "$root/command"
@@ -130,6 +144,8 @@ memfree() {
 }
 memfree > /tmp/memfree-before
 echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
+# A RAM disk for O_DIRECT; tests skip what needs it if it is missing.
+insmod /brd.ko rd_nr=1 rd_size=8192 2>/dev/null
 rc=0
 insmod /numaclaim.ko $(cat /params) || rc=$?
 if [ $rc -eq 0 ]; then

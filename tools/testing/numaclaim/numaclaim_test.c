@@ -745,6 +745,39 @@ TEST_F(nc, memoryless_node)
 	EXPECT_EQ(0, self->s.node[ml].pool_pages);
 }
 
+/* An O_DIRECT read from a block device lands in the mapped pages (GUP). */
+TEST_F(nc, gup_o_direct)
+{
+	unsigned char *p, *src;
+	uint64_t off = 0;
+	int dev;
+
+	dev = open("/dev/ram0", O_RDWR | O_DIRECT);
+	if (dev < 0)
+		SKIP(return, "no /dev/ram0 (brd) for O_DIRECT: %s", strerror(errno));
+	src = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	memset(src, 0x6b, 4 * PAGE);
+	ASSERT_EQ(4 * PAGE, pwrite(dev, src, 4 * PAGE, 0));
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, &off));
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(4 * PAGE, pread(dev, p, 4 * PAGE, 0));
+	EXPECT_TRUE(nc_all_bytes(p, 4 * PAGE, 0x6b));
+	/* And the other way: from the mapping to the device. */
+	memset(p, 0x2d, 4 * PAGE);
+	ASSERT_EQ(4 * PAGE, pwrite(dev, p, 4 * PAGE, 0));
+	ASSERT_EQ(4 * PAGE, pread(dev, src, 4 * PAGE, 0));
+	EXPECT_TRUE(nc_all_bytes(src, 4 * PAGE, 0x2d));
+	munmap(p, 4 * PAGE);
+	EXPECT_EQ(0, nc_release(self->fd, off));
+	munmap(src, 4 * PAGE);
+	close(dev);
+}
+
 /* Bad user pointers are EFAULT and change nothing. */
 TEST_F(nc, bad_pointers)
 {
