@@ -91,8 +91,8 @@ check: deps
 	$(MAKE) uapi
 	$(MAKE) checkpatch
 	$(MAKE) kunit
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
 	$(MAKE) box
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 # Two VMMs claim on two nodes, a third is refused claimed memory, in the
 # default NUMA box (2 nodes, 64 MiB pools); tools/demo.sh is the story.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the userspace selftests in the NUMA box on every kernel and topology:
+# Run the userspace selftests (numaclaim_test, then ctl_test.sh) in the NUMA box on every kernel and topology:
 # the 6.1 and 6.12 kernels (KVERS, as the Makefile finds them) on the
 # 2-node, 4-node and memoryless/CPU-less (cxl) topologies. Each run also
 # checks the guest's kernel log, rmmod, and that free memory comes back.
@@ -20,8 +20,8 @@ for k in $kvers; do
 	for t in $topos; do
 		log=$logdir/$k-$t.log
 		start=$(date +%s)
-		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- numaclaim_test \
-			> "$log" 2>&1; then
+		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- \
+			'numaclaim_test && ctl_test.sh' > "$log" 2>&1; then
 			res=passed
 			passed=$((passed + 1))
 		else
@@ -29,9 +29,11 @@ for k in $kvers; do
 			failed=$((failed + 1))
 		fi
 		totals=$(grep -m1 '^# Totals' "$log" || echo "# no totals")
-		echo "boxtests: $k $t: $res in $(( $(date +%s) - start ))s ${totals#\# }"
+		ctl=$(grep -m1 '^# ctl_test:' "$log" || echo "# ctl_test: not run")
+		echo "boxtests: $k $t: $res in $(( $(date +%s) - start ))s;" \
+			"selftests ${totals#\# Totals: }; ${ctl#\# }"
 		if [ "$res" = FAILED ]; then
-			grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:' "$log" | head -20
+			grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^# ' "$log" | head -30
 		fi
 	done
 done

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# numaclaimctl from the shell, in the NUMA box (root, pools on nodes 0, 1).
+# TAP output; exits non-zero when a test fails.
+
+n=0
+fails=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		fails=$((fails + 1))
+	fi
+}
+# run NAME EXPECTED_EXIT PATTERN COMMAND...: exit status and output match.
+run() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" -ne "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pat"; then
+		printf '# %s: exit %s (want %s), output:\n%s\n' "$name" "$got" "$want" \
+			"$out" | sed '2,$s/^/# /'
+		ok 1 "$name"
+	else
+		ok 0 "$name"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..13"
+run "help" 0 "claim NODE:SIZE" numaclaimctl --help
+run "no command" 2 "usage:" numaclaimctl
+run "unknown command" 2 "unknown command" numaclaimctl frobnicate
+run "pool resize" 0 "node 0: pool of 256 pages" numaclaimctl pool 0 1M
+run "pool bad node" 1 "no such node" numaclaimctl pool 4095 1M
+run "pool bad size" 2 "bad size" numaclaimctl pool 0 12Q
+run "status json" 0 '"nodes": \[{"node": 0' numaclaimctl status --json
+run "status table" 0 "^pool " numaclaimctl status
+run "claim hands the context over" 0 '"context": {"pages": 0, "claims": 128,' \
+	numaclaimctl claim 0:512K -- numaclaimctl status --json
+run "alloc in the claimed context" 0 "64 pages (node0 64)" \
+	numaclaimctl claim 0:512K -- numaclaimctl alloc 256K
+run "claim too big" 1 "not enough unclaimed" \
+	numaclaimctl claim 0:1G -- true
+run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
+run "claim same node twice" 1 "a node twice" \
+	numaclaimctl claim 0:4K,0:4K -- true
+echo "# ctl_test: $((n - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
