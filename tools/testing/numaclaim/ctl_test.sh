@@ -31,7 +31,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..16"
 run "help" 0 "claim NODE:SIZE" numaclaimctl --help
 run "no command" 2 "usage:" numaclaimctl
 run "unknown command" 2 "unknown command" numaclaimctl frobnicate
@@ -49,5 +49,17 @@ run "claim too big" 1 "not enough unclaimed" \
 run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
 run "claim same node twice" 1 "a node twice" \
 	numaclaimctl claim 0:4K,0:4K -- true
+
+# sysfs: nodeN/pool_pages resizes as hugetlb's nr_hugepages does.
+sys=/sys/kernel/numaclaim
+echo 300 > $sys/nodes/node0/pool_pages
+ok $([ "$(cat $sys/nodes/node0/pool_pages)" = 300 ]; echo $?) "sysfs pool_pages resizes"
+total=0
+for f in $sys/nodes/node*/pool_pages; do total=$((total + $(cat $f))); done
+ok $([ "$(cat $sys/pool_pages)" = "$total" ] &&
+     [ "$(cat $sys/free_pages)" = "$total" ] &&
+     [ "$(cat $sys/outstanding_pages)" = 0 ]; echo $?) "sysfs host counts"
+ok $( (echo frog > $sys/nodes/node0/pool_pages) 2>/dev/null; [ $? -ne 0 ] &&
+     [ "$(cat $sys/nodes/node0/pool_pages)" = 300 ]; echo $?) "sysfs refuses garbage"
 echo "# ctl_test: $((n - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

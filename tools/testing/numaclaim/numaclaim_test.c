@@ -268,6 +268,19 @@ TEST_F(nc, claim_invalid)
 	EXPECT_EQ(0, O(self));
 }
 
+/* Case 7, 9. */
+TEST_F(nc, claim_after_used_up_and_limit_first)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 10));
+	ASSERT_EQ(0, nc_alloc(self->fd, 10, self->n0, 0, NULL));
+	EXPECT_EQ(0, nc_claim1(self->fd, ANY, 20));
+	EXPECT_EQ(20, O(self));
+	ASSERT_EQ(0, nc_set_max(self->fd_b, 1000));
+	ASSERT_EQ(0, nc_claim1(self->fd_c, ANY, 150));
+	EXPECT_EQ(EINVAL, nc_claim1(self->fd_b, ANY, 1001));
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd_b, ANY, 1000));
+}
+
 /* Case 12: a host-level claim is protected from other contexts. */
 TEST_F(nc, alloc_protects_claim)
 {
@@ -311,6 +324,135 @@ TEST_F(nc, alloc_placement)
 	EXPECT_EQ(self->n0, status[3]);
 	munmap(p, 4 * PAGE);
 	EXPECT_EQ(96, NC(self, self->n0));
+}
+
+/* Case 14, 15, 16. */
+TEST_F(nc, alloc_claimed_elsewhere)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 100));
+	ASSERT_EQ(0, nc_claim1(self->fd_b, self->n1, 100));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 1, ANY, 0, NULL));
+	EXPECT_EQ(0, nc_claim(self->fd, NULL, 0));
+	EXPECT_EQ(0, nc_claim(self->fd_b, NULL, 0));
+
+	/* B holds n0; A's host-level claim gets no credit there. */
+	ASSERT_EQ(0, nc_claim1(self->fd_b, self->n0, 100));
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 50));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1, self->n0,
+				   NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(0, nc_alloc(self->fd, 10, self->n1, 0, NULL));
+	EXPECT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(40, self->s.info.ctx_claim_any);
+}
+
+TEST_F(nc, alloc_exact_keeps_host_check)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 100));
+	EXPECT_EQ(0, nc_alloc(self->fd_b, 100, self->n0,
+			      NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 1, self->n1,
+				   NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(0, nc_alloc(self->fd, 100, ANY, 0, NULL));
+	EXPECT_EQ(0, T(self));
+	EXPECT_EQ(0, O(self));
+}
+
+/* Case 18, 19, 20: consumption. */
+TEST_F(nc, consume)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 100));
+	ASSERT_EQ(0, nc_alloc(self->fd, 64, self->n0, 0, NULL));
+	EXPECT_EQ(36, NC(self, self->n0));
+	EXPECT_EQ(36, O(self));
+	EXPECT_EQ(136, T(self));
+	ASSERT_EQ(0, nc_claim(self->fd, NULL, 0));
+
+	/* Case 20 on what is left: T = 136, B any=120, A any=8. */
+	ASSERT_EQ(0, nc_claim1(self->fd_b, ANY, 120));
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 8));
+	EXPECT_EQ(0, nc_alloc(self->fd, 16, ANY, 0, NULL));
+	EXPECT_EQ(120, O(self));
+	EXPECT_EQ(120, T(self));
+	EXPECT_EQ(0, self->s.info.ctx_claims);
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1, ANY, 0, NULL));
+}
+
+/* Case 23: outstanding claims never exceed the free pages. */
+TEST_F(nc, consume_deficit)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd_b, ANY, 150));
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 50));
+	ASSERT_EQ(0, nc_alloc(self->fd, 10, self->n1,
+			      NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(190, T(self));
+	EXPECT_EQ(190, O(self));
+	EXPECT_EQ(40, self->s.node[self->n0].ctx_claim);
+}
+
+/* Case 24, 25: the limit's excess, reckoned with the whole allocation. */
+TEST_F(nc, consume_limit_excess)
+{
+	ASSERT_EQ(0, nc_set_max(self->fd, 100));
+	ASSERT_EQ(0, nc_alloc(self->fd, 80, self->n1,
+			      NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 10));
+	ASSERT_EQ(0, nc_alloc(self->fd, 16, self->n1, 0, NULL));
+	EXPECT_EQ(4, NC(self, self->n0));
+	EXPECT_EQ(100, self->s.info.ctx_pages + self->s.info.ctx_claims);
+
+}
+
+/* Case 25: 11 pages off the claimed node cost 1 page of claim, no more. */
+TEST_F(nc, consume_limit_excess_capped)
+{
+	ASSERT_EQ(0, nc_set_max(self->fd, 100));
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 90));
+	ASSERT_EQ(0, nc_alloc(self->fd, 11, self->n1,
+			      NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(89, NC(self, self->n0));
+	EXPECT_EQ(EDQUOT, nc_alloc(self->fd, 90, ANY, 0, NULL));
+	EXPECT_EQ(89, NC(self, self->n0));
+}
+
+/* Case 32: the last unclaimed page, exactly. */
+TEST_F(nc, boundary_last_unclaimed)
+{
+	ASSERT_EQ(0, nc_claim1(self->fd, ANY, 184));
+	EXPECT_EQ(0, nc_alloc(self->fd_b, 16, ANY, 0, NULL));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_c, 1, ANY, 0, NULL));
+}
+
+/* Case 33: counts near 2^64 are refused, never wrapped. */
+TEST_F(nc, boundary_huge)
+{
+	struct numaclaim_claim_entry e[2] = {
+		{ .node = self->n0, .pages = 1ULL << 32 },
+		{ .node = ANY, .pages = UINT64_MAX },
+	};
+
+	EXPECT_EQ(ENOMEM, nc_claim(self->fd, e, 1));
+	e[0].pages = 1ULL << 63;
+	EXPECT_EQ(ENOMEM, nc_claim(self->fd, e, 1));
+	EXPECT_EQ(EINVAL, nc_claim(self->fd, e, 2));
+	EXPECT_EQ(ENOMEM, nc_claim(self->fd, &e[1], 1));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, UINT64_MAX, ANY, 0, NULL));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1ULL << 32, ANY, 0, NULL));
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, ANY, 0, NULL));
+	EXPECT_EQ(EDQUOT, nc_alloc(self->fd, UINT64_MAX, ANY, 0, NULL));
+	EXPECT_EQ(0, O(self));
+	EXPECT_EQ(199, T(self));
+}
+
+/* Case 31: a grown pool serves a claim that was refused. */
+TEST_F(nc, pool_grow)
+{
+	uint64_t reached;
+
+	EXPECT_EQ(ENOMEM, nc_claim1(self->fd, ANY, 250));
+	ASSERT_EQ(0, nc_resize(self->fd, self->n1, 200, &reached));
+	EXPECT_EQ(200, reached);
+	EXPECT_EQ(0, nc_claim1(self->fd, ANY, 250));
+	EXPECT_EQ(300, T(self));
 }
 
 /* The caller learns where each allocation landed. */
