@@ -28,23 +28,24 @@ all: module
 module modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# W=1 build against every kernel of KVERS; any compiler warning fails it.
-w1:
-	@test -n "$(KVERS)" || { echo "w1: no kernel headers; make deps"; exit 1; }
+# $(call each_kernel,NAME,MAKE ARGS): a clean build against every kernel of
+# KVERS, held at zero reports by scripts/buildcheck.sh.
+define each_kernel
+	@test -n "$(KVERS)" || { echo "$(1): no kernel headers; make deps"; exit 1; }
 	set -e; for v in $(KVERS); do \
 		$(MAKE) -C /lib/modules/$$v/build M=$(CURDIR) clean >/dev/null; \
-		scripts/buildcheck.sh "w1 $$v" $(MAKE) -C /lib/modules/$$v/build \
-			M=$(CURDIR) W=1 modules; \
+		scripts/buildcheck.sh "$(1) $$v" $(MAKE) -C /lib/modules/$$v/build \
+			M=$(CURDIR) $(2) modules; \
 	done
+endef
+
+# W=1 against every kernel; any compiler warning fails it.
+w1:
+	$(call each_kernel,w1,W=1)
 
 # sparse on every file (C=2) against every kernel; any report fails it.
 sparse:
-	@test -n "$(KVERS)" || { echo "sparse: no kernel headers; make deps"; exit 1; }
-	set -e; for v in $(KVERS); do \
-		$(MAKE) -C /lib/modules/$$v/build M=$(CURDIR) clean >/dev/null; \
-		scripts/buildcheck.sh "sparse $$v" $(MAKE) -C /lib/modules/$$v/build \
-			M=$(CURDIR) C=2 modules; \
-	done
+	$(call each_kernel,sparse,C=2)
 
 # The uapi header alone: C90, C11, C++98 and C++17, 64-bit and 32-bit, every
 # warning an error; tools/testing/numaclaim/uapi_layout.c pins the layout.
