@@ -149,6 +149,13 @@ static void numaclaim_ioctl_test_alloc(struct kunit *test)
 	a.reserved = 0;
 	a.node = nr_node_ids;
 	KUNIT_EXPECT_EQ(test, numaclaim_alloc_arg(&a, &nid), -EINVAL);
+	a.node = NUMACLAIM_ANY_NODE;
+	a.flags = NUMACLAIM_ALLOC_EXACT_NODE;
+	KUNIT_EXPECT_EQ(test, numaclaim_alloc_arg(&a, &nid), -EINVAL);
+	a.node = 0;
+	a.flags = 0;
+	a.pages = 0;
+	KUNIT_EXPECT_EQ(test, numaclaim_alloc_arg(&a, &nid), -EINVAL);
 }
 
 static void numaclaim_ioctl_test_pool(struct kunit *test)

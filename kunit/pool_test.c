@@ -311,6 +311,23 @@ static void numaclaim_pool_test_node_order(struct kunit *test)
 
 /* ---- Contexts, without userspace -------------------------------------- */
 
+/* Allocate and publish, as the ioctl does once the offset is out. */
+static int pt_ctx_alloc(struct numaclaim_context *ctx, unsigned long pages,
+			int node, unsigned int flags, unsigned long *pgoff,
+			u64 *node_pages, unsigned int nr_node_pages)
+{
+	struct numaclaim_allocation *a;
+	int ret;
+
+	ret = numaclaim_context_alloc(ctx, pages, node, flags, node_pages,
+				      nr_node_pages, &a);
+	if (ret)
+		return ret;
+	*pgoff = a->pgoff;
+	numaclaim_context_publish(ctx, a);
+	return 0;
+}
+
 static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
 {
 	struct pt *p = test->priv;
@@ -326,12 +343,12 @@ static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
 
 	memset(node_pages, 0xcc, sizeof(node_pages));
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 16, NUMACLAIM_LEDGER_ANY,
-						      0, &a, node_pages, 4), 0);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 16, NUMACLAIM_LEDGER_ANY,
+					   0, &a, node_pages, 4), 0);
 	KUNIT_EXPECT_EQ(test, node_pages[0], 16ULL);
 	KUNIT_EXPECT_EQ(test, node_pages[1], 0ULL);
 	KUNIT_EXPECT_EQ(test, node_pages[3], 0ULL);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 8, 0, 0, &b, NULL, 0),
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 8, 0, 0, &b, NULL, 0),
 			0);
 	KUNIT_EXPECT_EQ(test, b, a + 16);
 	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
@@ -345,6 +362,19 @@ static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nv.held, 8UL);
 	KUNIT_EXPECT_EQ(test, nv.avail, 56UL);
 	pt_expect_lists(test, 0);
+
+	/* An allocation never published goes back whole. */
+	{
+		struct numaclaim_allocation *un;
+
+		KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 4, 0, 0, NULL,
+							      0, &un), 0);
+		KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, un->pgoff),
+				-EINVAL);
+		numaclaim_context_abort(ctx, un);
+		numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+		KUNIT_EXPECT_EQ(test, nv.held, 8UL);
+	}
 
 	/* The end of the context gives back what it still holds. */
 	numaclaim_context_destroy(ctx);
@@ -369,22 +399,22 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
 	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&ctx->acct, 20), 0);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 21, 0, 0, &off,
-						      NULL, 0), -EDQUOT);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 1, 1,
-						      NUMACLAIM_CHARGE_EXACT_NODE,
-						      &off, NULL, 0), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 0, 0, 0, &off,
-						      NULL, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 1, 4, 0, &off,
-						      NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 21, 0, 0, &off,
+					   NULL, 0), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 1, 1,
+					   NUMACLAIM_CHARGE_EXACT_NODE,
+					   &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 0, 0, 0, &off,
+					   NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 1, 4, 0, &off,
+					   NULL, 0), -EINVAL);
 	/* The host has 32: unclaimed 22, so 23 UNCLAIMED is too many. */
 	numaclaim_account_set_max(&ctx->acct, ULONG_MAX);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, 23, 0,
-						      NUMACLAIM_CHARGE_UNCLAIMED,
-						      &off, NULL, 0), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, numaclaim_context_alloc(ctx, ULONG_MAX, 0, 0,
-						      &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 23, 0,
+					   NUMACLAIM_CHARGE_UNCLAIMED,
+					   &off, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, ULONG_MAX, 0, 0,
+					   &off, NULL, 0), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, off, 1234UL);
 	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
 	KUNIT_EXPECT_EQ(test, v.claims, 10UL);

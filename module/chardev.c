@@ -65,7 +65,11 @@ int numaclaim_claim_entries(const struct numaclaim_claim_entry *entries,
 
 int numaclaim_alloc_arg(const struct numaclaim_alloc *arg, int *nid)
 {
-	if (arg->reserved || (arg->flags & ~NUMACLAIM_ALLOC_FLAGS_ALL))
+	if (arg->reserved || (arg->flags & ~NUMACLAIM_ALLOC_FLAGS_ALL) ||
+	    !arg->pages)
+		return -EINVAL;
+	if (arg->node == NUMACLAIM_ANY_NODE &&
+	    (arg->flags & NUMACLAIM_ALLOC_EXACT_NODE))
 		return -EINVAL;
 	return numaclaim_node_arg(arg->node, true, nid);
 }
@@ -76,6 +80,21 @@ int numaclaim_pool_arg(const struct numaclaim_pool *arg, int *nid)
 		return -EINVAL;
 	return numaclaim_node_arg(arg->node, false, nid);
 }
+
+union numaclaim_ioctl_buf {
+	struct numaclaim_claim claim;
+	struct numaclaim_alloc alloc;
+	struct numaclaim_release release;
+	struct numaclaim_max_pages max_pages;
+	struct numaclaim_info info;
+	struct numaclaim_pool pool;
+};
+
+/* One ioctl call: its argument, and an allocation to publish at the end. */
+struct numaclaim_ioctl_call {
+	union numaclaim_ioctl_buf buf;
+	struct numaclaim_allocation *pending;
+};
 
 static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 {
@@ -111,18 +130,19 @@ out_entries:
 
 static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
 {
+	struct numaclaim_ioctl_call *call =
+		container_of((union numaclaim_ioctl_buf *)buf,
+			     struct numaclaim_ioctl_call, buf);
 	struct numaclaim_alloc *arg = buf;
 	void __user *unode_pages = u64_to_user_ptr(arg->node_pages);
+	struct numaclaim_allocation *a;
 	unsigned int nr_node_pages = 0;
-	unsigned long pgoff;
 	u64 *node_pages = NULL;
 	int nid, ret;
 
 	ret = numaclaim_alloc_arg(arg, &nid);
 	if (ret)
 		return ret;
-	if (!arg->pages)
-		return -EINVAL;
 	if (arg->pages > ULONG_MAX)
 		return -EDQUOT;
 
@@ -142,17 +162,20 @@ static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
 				       NUMACLAIM_CHARGE_EXACT_NODE : 0) |
 				      (arg->flags & NUMACLAIM_ALLOC_UNCLAIMED ?
 				       NUMACLAIM_CHARGE_UNCLAIMED : 0),
-				      &pgoff, node_pages, nr_node_pages);
+				      node_pages, nr_node_pages, &a);
 	if (ret)
 		goto out;
-	arg->offset = (u64)pgoff << PAGE_SHIFT;
+	arg->offset = (u64)a->pgoff << PAGE_SHIFT;
 	if (node_pages &&
 	    copy_to_user(unode_pages, node_pages,
 			 array_size(nr_node_pages, sizeof(u64)))) {
-		/* Unmapped under us: undo, so that nothing is left behind. */
-		numaclaim_context_release(ctx, pgoff);
+		/* Unmapped since the check: undo, nothing is left behind. */
+		numaclaim_context_abort(ctx, a);
 		ret = -EFAULT;
+		goto out;
 	}
+	/* Published once the offset has reached userspace (the dispatch). */
+	call->pending = a;
 out:
 	kfree(node_pages);
 	return ret;
@@ -277,15 +300,6 @@ static const struct numaclaim_ioctl_op numaclaim_ioctl_ops[] = {
 			struct numaclaim_pool, pages),
 };
 
-union numaclaim_ioctl_buf {
-	struct numaclaim_claim claim;
-	struct numaclaim_alloc alloc;
-	struct numaclaim_release release;
-	struct numaclaim_max_pages max_pages;
-	struct numaclaim_info info;
-	struct numaclaim_pool pool;
-};
-
 /**
  * numaclaim_ioctl_lookup() - find the operation an ioctl number names
  * @cmd: the ioctl number
@@ -319,8 +333,8 @@ static long numaclaim_ioctl(struct file *file, unsigned int cmd,
 {
 	struct numaclaim_context *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	struct numaclaim_ioctl_call call = { .pending = NULL };
 	const struct numaclaim_ioctl_op *op;
-	union numaclaim_ioctl_buf buf;
 	size_t usize = _IOC_SIZE(cmd);
 	bool out;
 	int ret;
@@ -329,7 +343,7 @@ static long numaclaim_ioctl(struct file *file, unsigned int cmd,
 	if (ret)
 		return ret;
 	out = _IOC_DIR(op->cmd) & _IOC_READ;
-	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	ret = copy_struct_from_user(&call.buf, op->size, uarg, usize);
 	if (ret)
 		return ret;
 	/*
@@ -337,19 +351,24 @@ static long numaclaim_ioctl(struct file *file, unsigned int cmd,
 	 * writing back the bytes just read proves the struct writable.
 	 */
 	usize = min_t(size_t, usize, op->size);
-	if (out && copy_to_user(uarg, &buf, usize))
+	if (out && copy_to_user(uarg, &call.buf, usize))
 		return -EFAULT;
-	ret = op->fn(ctx, &buf);
+	ret = op->fn(ctx, &call.buf);
 	if (ret)
 		return ret;
-	if (out && copy_to_user(uarg, &buf, usize)) {
-		/* Unmapped since: take the allocation back, leave nothing. */
-		if (_IOC_NR(cmd) == _IOC_NR(NUMACLAIM_IOC_ALLOC))
-			numaclaim_context_release(ctx, buf.alloc.offset >>
-						  PAGE_SHIFT);
-		return -EFAULT;
+	if (out && copy_to_user(uarg, &call.buf, usize))
+		ret = -EFAULT;
+	/*
+	 * A new allocation becomes visible only once its offset reached
+	 * userspace; otherwise nobody could map or release it, so it goes.
+	 */
+	if (call.pending) {
+		if (ret)
+			numaclaim_context_abort(ctx, call.pending);
+		else
+			numaclaim_context_publish(ctx, call.pending);
 	}
-	return 0;
+	return ret;
 }
 
 static int numaclaim_open(struct inode *inode, struct file *file)

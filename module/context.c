@@ -14,8 +14,15 @@
 #include "compat.h"
 #include "numaclaim.h"
 
-/* mmap offsets stay below what an loff_t can carry. */
-#define NUMACLAIM_MAX_PGOFF	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
+/*
+ * mmap offsets stay below what mmap() accepts for a character device: an
+ * loff_t on 64-bit kernels, ULONG_MAX bytes on 32-bit ones. Offsets are not
+ * reused, so on a 32-bit kernel a context can allocate 4 GiB in all.
+ */
+#define NUMACLAIM_MAX_PGOFF	\
+	((u64)min_t(u64, MAX_LFS_FILESIZE, ULONG_MAX) >> PAGE_SHIFT)
+/* Pages inserted by one vm_insert_pages() call: 2 MiB of 4 KiB pages. */
+#define NUMACLAIM_INSERT_BATCH	512UL
 
 /**
  * numaclaim_context_create() - open a context with no claim and no limit
@@ -64,16 +71,30 @@ static void allocation_give_back(struct numaclaim_context *ctx,
 		gone = numaclaim_pool_give_back(ctx->host, part->node,
 						a->pages + first, k);
 		numaclaim_account_uncharge(&ctx->acct, part->node, k, gone);
-		/* Pages the pool could not supply: the ledger counted them. */
-		if (k < part->pages)
-			numaclaim_account_uncharge(&ctx->acct, part->node,
-						   part->pages - k,
-						   part->pages - k);
 		first += part->pages;
 	}
-	for (; i < a->nr_parts; i++)
+}
+
+/*
+ * Part @short of @a got only @taken pages from its pool: the pool's lists
+ * held fewer pages than the ledger counted (a bug, warned in pool_take).
+ * Give back what was taken, uncharge the missing pages as gone from the
+ * pool, and the parts never taken from as pages still there.
+ */
+static void allocation_undo_short(struct numaclaim_context *ctx,
+				  struct numaclaim_allocation *a,
+				  unsigned int short_part, unsigned long first,
+				  unsigned long taken)
+{
+	const struct numaclaim_part *part = &a->parts[short_part];
+	unsigned int i;
+
+	allocation_give_back(ctx, a, first + taken);
+	numaclaim_account_uncharge(&ctx->acct, part->node,
+				   part->pages - taken, part->pages - taken);
+	for (i = short_part + 1; i < a->nr_parts; i++)
 		numaclaim_account_uncharge(&ctx->acct, a->parts[i].node,
-					   a->parts[i].pages, a->parts[i].pages);
+					   a->parts[i].pages, 0);
 }
 
 /**
@@ -128,9 +149,12 @@ out_unlock:
  * @pages: pages wanted
  * @node: node wanted or NUMACLAIM_LEDGER_ANY
  * @flags: NUMACLAIM_CHARGE_* flags
- * @pgoff: (out) mmap offset of the allocation, in pages
  * @node_pages: (out) pages that landed on each node, or NULL
  * @nr_node_pages: entries in @node_pages, filled from node 0 on
+ * @ap: (out) the allocation, charged and holding its pages and its mmap
+ *	offset (@ap->pgoff) but not visible yet: the caller publishes it
+ *	with numaclaim_context_publish() once the offset reached userspace,
+ *	or takes it back with numaclaim_context_abort()
  *
  * The ledger is asked first without charging, so that a request it would
  * refuse costs no memory; everything that can fail is then allocated, and
@@ -140,8 +164,8 @@ out_unlock:
  */
 int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			    unsigned long pages, int node, unsigned int flags,
-			    unsigned long *pgoff, u64 *node_pages,
-			    unsigned int nr_node_pages)
+			    u64 *node_pages, unsigned int nr_node_pages,
+			    struct numaclaim_allocation **ap)
 {
 	struct numaclaim_host *host = ctx->host;
 	struct numaclaim_charge req = {
@@ -175,7 +199,9 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	a->ctx = ctx;
 	a->nr_pages = pages;
 	atomic_set(&a->mapped, 0);
-	a->pages = kvmalloc_array(pages, sizeof(*a->pages), GFP_KERNEL_ACCOUNT);
+	/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, not a warning. */
+	a->pages = kvmalloc_array(pages, sizeof(*a->pages),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!a->pages) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -194,8 +220,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 					    a->parts[i].pages,
 					    a->pages + first);
 		if (taken != a->parts[i].pages) {
-			/* The pool and the ledger disagree: a bug, warned. */
-			allocation_give_back(ctx, a, first + taken);
+			allocation_undo_short(ctx, a, i, first, taken);
 			ret = -ENOMEM;
 			goto err_release_slot;
 		}
@@ -208,8 +233,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			if (a->parts[i].node < nr_node_pages)
 				node_pages[a->parts[i].node] = a->parts[i].pages;
 	}
-	*pgoff = a->pgoff;
-	xa_store(&ctx->allocs, a->pgoff, a, GFP_KERNEL_ACCOUNT);
+	*ap = a;
 	return 0;
 
 err_release_slot:
@@ -217,6 +241,35 @@ err_release_slot:
 err_free:
 	allocation_free(a);
 	return ret;
+}
+
+/**
+ * numaclaim_context_publish() - make an allocation visible to mmap and
+ *	RELEASE
+ * @ctx: the context
+ * @a: what numaclaim_context_alloc() answered
+ */
+void numaclaim_context_publish(struct numaclaim_context *ctx,
+			       struct numaclaim_allocation *a)
+{
+	/* The slot was reserved: storing allocates nothing and cannot fail. */
+	xa_store(&ctx->allocs, a->pgoff, a, GFP_KERNEL_ACCOUNT);
+}
+
+/**
+ * numaclaim_context_abort() - take back an allocation never published
+ * @ctx: the context
+ * @a: what numaclaim_context_alloc() answered
+ *
+ * Its pages go back to the pools; the claims its charge consumed do not
+ * come back, as with RELEASE.
+ */
+void numaclaim_context_abort(struct numaclaim_context *ctx,
+			     struct numaclaim_allocation *a)
+{
+	allocation_give_back(ctx, a, a->nr_pages);
+	xa_release(&ctx->allocs, a->pgoff);
+	allocation_free(a);
 }
 
 /**
@@ -296,11 +349,12 @@ static const struct vm_operations_struct numaclaim_vm_ops = {
 int numaclaim_context_mmap(struct numaclaim_context *ctx,
 			   struct vm_area_struct *vma)
 {
-	unsigned long nr = vma_pages(vma), left = nr;
+	unsigned long nr = vma_pages(vma), done, chunk, left;
 	struct numaclaim_allocation *a;
-	int ret;
+	int ret = 0;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* VM_MAYSHARE: a MAP_SHARED mapping of a read-only fd has no VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
@@ -314,7 +368,14 @@ int numaclaim_context_mmap(struct numaclaim_context *ctx,
 	mutex_unlock(&ctx->lock);
 
 	numaclaim_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
-	ret = vm_insert_pages(vma, vma->vm_start, a->pages, &left);
+	/* In chunks of a PMD's worth, with a chance to reschedule between. */
+	for (done = 0; done < nr && !ret; done += chunk) {
+		chunk = min_t(unsigned long, nr - done, NUMACLAIM_INSERT_BATCH);
+		left = chunk;
+		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
+				      a->pages + done, &left);
+		cond_resched();
+	}
 	if (ret) {
 		/* mmap_region() zaps what was inserted; close is not called. */
 		atomic_dec(&a->mapped);

@@ -120,8 +120,12 @@ struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host);
 void numaclaim_context_destroy(struct numaclaim_context *ctx);
 int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			    unsigned long pages, int node, unsigned int flags,
-			    unsigned long *pgoff, u64 *node_pages,
-			    unsigned int nr_node_pages);
+			    u64 *node_pages, unsigned int nr_node_pages,
+			    struct numaclaim_allocation **ap);
+void numaclaim_context_publish(struct numaclaim_context *ctx,
+			       struct numaclaim_allocation *a);
+void numaclaim_context_abort(struct numaclaim_context *ctx,
+			     struct numaclaim_allocation *a);
 int numaclaim_context_release(struct numaclaim_context *ctx,
 			      unsigned long pgoff);
 int numaclaim_context_mmap(struct numaclaim_context *ctx,

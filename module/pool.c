@@ -268,6 +268,10 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 		return -EINVAL;
 	if (mutex_lock_killable(&host->resize_lock))
 		return -EINTR;
+	/* The size asked for now replaces pages still owed for lost ones. */
+	mutex_lock(&host->pool[nid].lock);
+	host->pool[nid].lost = 0;
+	mutex_unlock(&host->pool[nid].lock);
 	size = pool_size(host, nid);
 	if (want > size)
 		pool_grow(host, nid, want - size);
@@ -349,9 +353,11 @@ unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
 		if (page_ref_count(pages[i]) != 1) {
 			put_page(pages[i]);
 			gone++;
-			continue;
+		} else {
+			list_add_tail(&pages[i]->lru, &back);
 		}
-		list_add_tail(&pages[i]->lru, &back);
+		if (!(i % NUMACLAIM_SCRUB_BATCH))
+			cond_resched();
 	}
 	mutex_lock(&pn->lock);
 	list_splice_tail(&back, &pn->dirty);

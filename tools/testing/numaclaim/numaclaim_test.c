@@ -557,6 +557,25 @@ TEST_F(nc, mmap_refused)
 	EXPECT_EQ(EINVAL, nc_release(self->fd_b, a));
 }
 
+/* A read-only fd maps its allocations MAP_SHARED for reading. */
+TEST_F(nc, mmap_read_only_fd)
+{
+	uint64_t off = 0;
+	int fd = open(DEV, O_RDONLY | O_CLOEXEC);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, nc_alloc(fd, 2, ANY, 0, &off));
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(nc_all_bytes(p, 2 * PAGE, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, off));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, 2 * PAGE);
+	close(fd);
+}
+
 /* Case 27: release gives the pages back, not the claim. */
 TEST_F(nc, release_no_refill)
 {
