@@ -377,6 +377,44 @@ TEST_F(nc, consume)
 	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1, ANY, 0, NULL));
 }
 
+/* The calling context's claims: host-level, on n0, on n1. */
+#define CLAIMS3(self, any, c0, c1) do {					\
+	ASSERT_EQ(0, nc_info((self)->fd, &(self)->s));			\
+	EXPECT_EQ(any, (self)->s.info.ctx_claim_any);			\
+	EXPECT_EQ(c0, (self)->s.node[(self)->n0].ctx_claim);		\
+	EXPECT_EQ(c1, (self)->s.node[(self)->n1].ctx_claim);		\
+	EXPECT_EQ((any) + (c0) + (c1), (self)->s.info.outstanding);	\
+} while (0)
+
+/* Case 21: the node's claim first, then the host-level claim. */
+TEST_F(nc, consume_order)
+{
+	struct numaclaim_claim_entry e[3] = {
+		{ .node = ANY, .pages = 2 },
+		{ .node = self->n0, .pages = 2 },
+		{ .node = self->n1, .pages = 2 },
+	};
+
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, 2, NULL));
+	ASSERT_EQ(0, nc_resize(self->fd, self->n1, 4, NULL));
+	ASSERT_EQ(0, nc_claim(self->fd, e, 3));
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, self->n0, 0, NULL));
+	CLAIMS3(self, 2, 1, 2);
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, self->n1, 0, NULL));
+	CLAIMS3(self, 2, 1, 1);
+	ASSERT_EQ(0, nc_alloc(self->fd, 2, self->n1, 0, NULL));
+	CLAIMS3(self, 1, 1, 0);
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, self->n1, 0, NULL));
+	CLAIMS3(self, 0, 1, 0);
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd, 1, self->n1,
+				   NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	CLAIMS3(self, 0, 1, 0);
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, self->n1, 0, NULL));
+	CLAIMS3(self, 0, 0, 0);
+	EXPECT_EQ(0, self->s.info.free_pages);
+	EXPECT_EQ(2, self->s.node[self->n0].ctx_pages);
+}
+
 /* Case 23: outstanding claims never exceed the free pages. */
 TEST_F(nc, consume_deficit)
 {
