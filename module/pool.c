@@ -392,6 +392,35 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 	}
 }
 
+/*
+ * Grow a node's pool by the pages it gave up while they were still
+ * referenced. The resize lock is taken only when something is owed, so
+ * that scrubbing never waits behind a long resize for nothing.
+ */
+static void pool_replace_lost(struct numaclaim_host *host, int nid)
+{
+	struct numaclaim_pool_node *pn = &host->pool[nid];
+	unsigned long lost, got;
+
+	mutex_lock(&pn->lock);
+	lost = pn->lost;
+	mutex_unlock(&pn->lock);
+	if (!lost)
+		return;
+
+	mutex_lock(&host->resize_lock);
+	/* A resize in between may have dropped what was owed. */
+	mutex_lock(&pn->lock);
+	lost = pn->lost;
+	mutex_unlock(&pn->lock);
+	got = lost ? pool_grow(host, nid, lost) : 0;
+	mutex_lock(&pn->lock);
+	/* A node with no memory left keeps owing: tried on the next run. */
+	pn->lost -= got;
+	mutex_unlock(&pn->lock);
+	mutex_unlock(&host->resize_lock);
+}
+
 static void pool_scrub_work(struct work_struct *work)
 {
 	struct numaclaim_host *host = container_of(work, struct numaclaim_host,
@@ -399,21 +428,8 @@ static void pool_scrub_work(struct work_struct *work)
 	unsigned int n;
 
 	for (n = 0; n < host->nr_nodes; n++) {
-		struct numaclaim_pool_node *pn = &host->pool[n];
-		unsigned long lost, got;
-
-		mutex_lock(&host->resize_lock);
-		mutex_lock(&pn->lock);
-		lost = pn->lost;
-		mutex_unlock(&pn->lock);
-		got = lost ? pool_grow(host, n, lost) : 0;
-		mutex_lock(&pn->lock);
-		/* A node with no memory left keeps owing: tried on next run. */
-		pn->lost -= got;
-		mutex_unlock(&pn->lock);
-		mutex_unlock(&host->resize_lock);
-
-		pool_scrub_node(pn);
+		pool_replace_lost(host, n);
+		pool_scrub_node(&host->pool[n]);
 	}
 }
 
