@@ -377,7 +377,7 @@ static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
 	}
 
 	/* The end of the context gives back what it still holds. */
-	numaclaim_context_destroy(ctx);
+	numaclaim_context_close(ctx);
 	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
 	KUNIT_EXPECT_EQ(test, nv.avail, 64UL);
 	KUNIT_EXPECT_EQ(test, nv.claimed, 0UL);
@@ -420,7 +420,7 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.claims, 10UL);
 	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
 	KUNIT_EXPECT_EQ(test, v.avail, 32UL);
-	numaclaim_context_destroy(ctx);
+	numaclaim_context_close(ctx);
 	pt_expect_lists(test, 0);
 }
 

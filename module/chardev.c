@@ -5,6 +5,8 @@
  * copy the answer out.
  */
 #include <linux/capability.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -88,12 +90,17 @@ union numaclaim_ioctl_buf {
 	struct numaclaim_max_pages max_pages;
 	struct numaclaim_info info;
 	struct numaclaim_pool pool;
+	struct numaclaim_export export;
 };
 
-/* One ioctl call: its argument, and an allocation to publish at the end. */
+/*
+ * One ioctl call: its argument, and what becomes visible only once the
+ * answer reached userspace: an allocation to publish, a file to install.
+ */
 struct numaclaim_ioctl_call {
 	union numaclaim_ioctl_buf buf;
 	struct numaclaim_allocation *pending;
+	struct file *file;
 };
 
 static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
@@ -277,6 +284,46 @@ static int numaclaim_ioc_pool_resize(struct numaclaim_context *ctx, void *buf)
 	return ret;
 }
 
+static int numaclaim_ioc_export(struct numaclaim_context *ctx, void *buf)
+{
+	struct numaclaim_ioctl_call *call =
+		container_of((union numaclaim_ioctl_buf *)buf,
+			     struct numaclaim_ioctl_call, buf);
+	struct numaclaim_export *arg = buf;
+	struct numaclaim_allocation *a;
+	struct file *file;
+	int fd, ret;
+
+	if (arg->flags & ~NUMACLAIM_EXPORT_FLAGS_ALL)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(arg->offset) ||
+	    (arg->offset >> PAGE_SHIFT) > ULONG_MAX)
+		return -EINVAL;
+	ret = numaclaim_context_export_begin(ctx, arg->offset >> PAGE_SHIFT,
+					     &a);
+	if (ret)
+		return ret;
+	fd = get_unused_fd_flags(O_RDWR | (arg->flags & NUMACLAIM_EXPORT_CLOEXEC ?
+					   O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = fd;
+		goto err_end;
+	}
+	ret = numaclaim_file_create(a, &file);
+	if (ret)
+		goto err_put_fd;
+	arg->fd = fd;
+	/* Installed by the dispatch once the fd has reached userspace. */
+	call->file = file;
+	return 0;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_end:
+	numaclaim_context_export_end(a, true);
+	return ret;
+}
+
 #define NUMACLAIM_IOCTL(_cmd, _fn, _struct, _last)			\
 	{								\
 		.cmd = _cmd,						\
@@ -298,6 +345,8 @@ static const struct numaclaim_ioctl_op numaclaim_ioctl_ops[] = {
 			struct numaclaim_info, ctx_claim_any),
 	NUMACLAIM_IOCTL(NUMACLAIM_IOC_POOL_RESIZE, numaclaim_ioc_pool_resize,
 			struct numaclaim_pool, pages),
+	NUMACLAIM_IOCTL(NUMACLAIM_IOC_EXPORT, numaclaim_ioc_export,
+			struct numaclaim_export, fd),
 };
 
 /**
@@ -333,7 +382,7 @@ static long numaclaim_ioctl(struct file *file, unsigned int cmd,
 {
 	struct numaclaim_context *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	struct numaclaim_ioctl_call call = { .pending = NULL };
+	struct numaclaim_ioctl_call call = { .pending = NULL, .file = NULL };
 	const struct numaclaim_ioctl_op *op;
 	size_t usize = _IOC_SIZE(cmd);
 	bool out;
@@ -368,6 +417,14 @@ static long numaclaim_ioctl(struct file *file, unsigned int cmd,
 		else
 			numaclaim_context_publish(ctx, call.pending);
 	}
+	if (call.file) {
+		if (ret) {
+			put_unused_fd(call.buf.export.fd);
+			numaclaim_file_abort(call.file);
+		} else {
+			fd_install(call.buf.export.fd, call.file);
+		}
+	}
 	return ret;
 }
 
@@ -384,7 +441,7 @@ static int numaclaim_open(struct inode *inode, struct file *file)
 
 static int numaclaim_release(struct inode *inode, struct file *file)
 {
-	numaclaim_context_destroy(file->private_data);
+	numaclaim_context_close(file->private_data);
 	return 0;
 }
 
@@ -435,6 +492,9 @@ static void numaclaim_uapi_layout(void)
 	BUILD_BUG_ON(offsetof(struct numaclaim_info, ctx_claim_any) != 64);
 	BUILD_BUG_ON(sizeof(struct numaclaim_pool) != 16);
 	BUILD_BUG_ON(offsetof(struct numaclaim_pool, pages) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_export) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_export, flags) != 8);
+	BUILD_BUG_ON(offsetof(struct numaclaim_export, fd) != 12);
 	BUILD_BUG_ON(sizeof(union numaclaim_ioctl_buf) != 72);
 }
 

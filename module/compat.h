@@ -7,7 +7,15 @@
 #ifndef _NUMACLAIM_COMPAT_H
 #define _NUMACLAIM_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/mm.h>
+
+/* What inode_operations.setattr and setattr_prepare() take first. */
+#ifdef NUMACLAIM_HAVE_MNT_IDMAP
+typedef struct mnt_idmap numaclaim_idmap_t;
+#else
+typedef struct user_namespace numaclaim_idmap_t;
+#endif
 
 static inline void numaclaim_vm_flags_set(struct vm_area_struct *vma,
 					  unsigned long flags)

@@ -3,11 +3,17 @@
  * numaclaim contexts: what one open() of /dev/numaclaim creates. A context
  * owns an account in the ledger, its allocations, their mmap offsets and
  * the mappings of them.
+ *
+ * A context lives while its file does, and while any allocation of it is
+ * exported (module/file.c): an allocation file keeps its allocation, and
+ * the account that holds its pages, after the context's fd is closed.
  */
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/kref.h>
 #include <linux/overflow.h>
+#include <linux/rbtree.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
 
@@ -44,8 +50,9 @@ struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host)
 		return ERR_PTR(ret);
 	}
 	ctx->host = host;
+	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
-	xa_init(&ctx->allocs);
+	ctx->allocs = RB_ROOT;
 	return ctx;
 }
 
@@ -97,35 +104,87 @@ static void allocation_undo_short(struct numaclaim_context *ctx,
 					   a->parts[i].pages, 0);
 }
 
-/**
- * numaclaim_context_destroy() - end a context
- * @ctx: the context; its file is closed and nothing maps its memory
- *
- * Every allocation goes back to the pools and every claim is released.
- */
-void numaclaim_context_destroy(struct numaclaim_context *ctx)
+static void context_free(struct kref *ref)
 {
-	struct numaclaim_allocation *a;
-	unsigned long index;
+	struct numaclaim_context *ctx =
+		container_of(ref, struct numaclaim_context, ref);
 
-	xa_for_each(&ctx->allocs, index, a) {
-		xa_erase(&ctx->allocs, index);
-		WARN_ON_ONCE(atomic_read(&a->mapped));
-		allocation_give_back(ctx, a, a->nr_pages);
-		allocation_free(a);
-	}
-	xa_destroy(&ctx->allocs);
+	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ctx->allocs));
 	numaclaim_account_destroy(&ctx->acct);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 }
 
-/* Reserve mmap offsets and an xarray slot, so nothing fails after charging. */
+static void context_put(struct numaclaim_context *ctx)
+{
+	kref_put(&ctx->ref, context_free);
+}
+
+static void allocation_unlink(struct numaclaim_context *ctx,
+			      struct numaclaim_allocation *a)
+	__must_hold(&ctx->lock)
+{
+	lockdep_assert_held(&ctx->lock);
+	rb_erase(&a->node, &ctx->allocs);
+	RB_CLEAR_NODE(&a->node);
+}
+
+/* The allocation whose pages cover @pgoff, or NULL. */
+static struct numaclaim_allocation *
+allocation_find(struct numaclaim_context *ctx, unsigned long pgoff)
+	__must_hold(&ctx->lock)
+{
+	struct rb_node *n = ctx->allocs.rb_node;
+	struct numaclaim_allocation *a;
+
+	lockdep_assert_held(&ctx->lock);
+	while (n) {
+		a = rb_entry(n, struct numaclaim_allocation, node);
+		if (pgoff < a->pgoff)
+			n = n->rb_left;
+		else if (pgoff - a->pgoff >= a->nr_pages)
+			n = n->rb_right;
+		else
+			return a;
+	}
+	return NULL;
+}
+
+/**
+ * numaclaim_context_close() - the context's file is closed
+ * @ctx: the context; nothing maps its memory through its file any more
+ *
+ * Every claim is released and every allocation goes back to the pools,
+ * but exported ones: those go when their file does, and the context ends
+ * with the last of them.
+ */
+void numaclaim_context_close(struct numaclaim_context *ctx)
+{
+	struct numaclaim_allocation *a;
+	struct rb_node *n;
+
+	numaclaim_account_reset(&ctx->acct);
+	mutex_lock(&ctx->lock);
+	while ((n = rb_first(&ctx->allocs))) {
+		a = rb_entry(n, struct numaclaim_allocation, node);
+		allocation_unlink(ctx, a);
+		if (a->exported)
+			continue;
+		WARN_ON_ONCE(atomic_read(&a->mapped));
+		allocation_give_back(ctx, a, a->nr_pages);
+		allocation_free(a);
+		cond_resched();
+	}
+	mutex_unlock(&ctx->lock);
+	context_put(ctx);
+}
+
+/* Reserve the allocation's mmap offsets; they are never handed out again. */
 static int allocation_reserve_pgoff(struct numaclaim_context *ctx,
 				    struct numaclaim_allocation *a)
 {
 	unsigned long end;
-	int ret;
+	int ret = 0;
 
 	mutex_lock(&ctx->lock);
 	if (check_add_overflow(ctx->next_pgoff, a->nr_pages, &end) ||
@@ -133,9 +192,6 @@ static int allocation_reserve_pgoff(struct numaclaim_context *ctx,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	ret = xa_reserve(&ctx->allocs, ctx->next_pgoff, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto out_unlock;
 	a->pgoff = ctx->next_pgoff;
 	ctx->next_pgoff = end;
 out_unlock:
@@ -198,6 +254,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 
 	a->ctx = ctx;
 	a->nr_pages = pages;
+	RB_CLEAR_NODE(&a->node);
 	atomic_set(&a->mapped, 0);
 	/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, not a warning. */
 	a->pages = kvmalloc_array(pages, sizeof(*a->pages),
@@ -212,7 +269,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 
 	ret = numaclaim_account_charge(&ctx->acct, &req);
 	if (ret)
-		goto err_release_slot;
+		goto err_free;
 	a->nr_parts = req.nr_parts;
 
 	for (first = 0, i = 0; i < a->nr_parts; i++) {
@@ -222,7 +279,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 		if (taken != a->parts[i].pages) {
 			allocation_undo_short(ctx, a, i, first, taken);
 			ret = -ENOMEM;
-			goto err_release_slot;
+			goto err_free;
 		}
 		first += taken;
 	}
@@ -236,8 +293,6 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	*ap = a;
 	return 0;
 
-err_release_slot:
-	xa_release(&ctx->allocs, a->pgoff);
 err_free:
 	allocation_free(a);
 	return ret;
@@ -252,8 +307,19 @@ err_free:
 void numaclaim_context_publish(struct numaclaim_context *ctx,
 			       struct numaclaim_allocation *a)
 {
-	/* The slot was reserved: storing allocates nothing and cannot fail. */
-	xa_store(&ctx->allocs, a->pgoff, a, GFP_KERNEL_ACCOUNT);
+	struct rb_node **link = &ctx->allocs.rb_node, *parent = NULL;
+	struct numaclaim_allocation *at;
+
+	mutex_lock(&ctx->lock);
+	while (*link) {
+		parent = *link;
+		at = rb_entry(parent, struct numaclaim_allocation, node);
+		link = a->pgoff < at->pgoff ? &parent->rb_left :
+					      &parent->rb_right;
+	}
+	rb_link_node(&a->node, parent, link);
+	rb_insert_color(&a->node, &ctx->allocs);
+	mutex_unlock(&ctx->lock);
 }
 
 /**
@@ -268,7 +334,6 @@ void numaclaim_context_abort(struct numaclaim_context *ctx,
 			     struct numaclaim_allocation *a)
 {
 	allocation_give_back(ctx, a, a->nr_pages);
-	xa_release(&ctx->allocs, a->pgoff);
 	allocation_free(a);
 }
 
@@ -277,7 +342,8 @@ void numaclaim_context_abort(struct numaclaim_context *ctx,
  * @ctx: the context
  * @pgoff: the allocation's mmap offset, in pages
  *
- * Return: 0, -EINVAL for no allocation there, -EBUSY while it is mapped.
+ * Return: 0, -EINVAL for no allocation starting there, -EBUSY while it is
+ * mapped through the context's fd or exported.
  */
 int numaclaim_context_release(struct numaclaim_context *ctx,
 			      unsigned long pgoff)
@@ -285,21 +351,89 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 	struct numaclaim_allocation *a;
 
 	mutex_lock(&ctx->lock);
-	a = xa_load(&ctx->allocs, pgoff);
-	if (!a) {
+	a = allocation_find(ctx, pgoff);
+	if (!a || a->pgoff != pgoff) {
 		mutex_unlock(&ctx->lock);
 		return -EINVAL;
 	}
-	if (atomic_read(&a->mapped)) {
+	if (atomic_read(&a->mapped) || a->exported) {
 		mutex_unlock(&ctx->lock);
 		return -EBUSY;
 	}
-	xa_erase(&ctx->allocs, pgoff);
+	allocation_unlink(ctx, a);
 	mutex_unlock(&ctx->lock);
 
 	allocation_give_back(ctx, a, a->nr_pages);
 	allocation_free(a);
 	return 0;
+}
+
+/**
+ * numaclaim_context_export_begin() - mark an allocation exported
+ * @ctx: the context
+ * @pgoff: the allocation's mmap offset, in pages
+ * @ap: (out) the allocation
+ *
+ * From now on RELEASE answers EBUSY and closing the context leaves the
+ * allocation to its file; the allocation holds a reference to the context
+ * until numaclaim_context_export_end().
+ *
+ * Return: 0, -EINVAL for no allocation starting there, -EBUSY when it is
+ * exported already.
+ */
+int numaclaim_context_export_begin(struct numaclaim_context *ctx,
+				   unsigned long pgoff,
+				   struct numaclaim_allocation **ap)
+{
+	struct numaclaim_allocation *a;
+	int ret = 0;
+
+	mutex_lock(&ctx->lock);
+	a = allocation_find(ctx, pgoff);
+	if (!a || a->pgoff != pgoff) {
+		ret = -EINVAL;
+	} else if (a->exported) {
+		ret = -EBUSY;
+	} else {
+		a->exported = true;
+		kref_get(&ctx->ref);
+		*ap = a;
+	}
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/**
+ * numaclaim_context_export_end() - an allocation's file is gone
+ * @a: the allocation
+ * @keep: true when the file never reached userspace: nothing changes
+ *
+ * Otherwise the allocation goes back to the pools as on RELEASE, unless the
+ * context still maps it through its own fd: then it stays the context's,
+ * for RELEASE or the context's end.
+ */
+void numaclaim_context_export_end(struct numaclaim_allocation *a, bool keep)
+{
+	struct numaclaim_context *ctx = a->ctx;
+	bool give_back = false;
+
+	mutex_lock(&ctx->lock);
+	a->exported = false;
+	if (!keep) {
+		if (RB_EMPTY_NODE(&a->node)) {
+			give_back = true;
+		} else if (!atomic_read(&a->mapped)) {
+			allocation_unlink(ctx, a);
+			give_back = true;
+		}
+	}
+	mutex_unlock(&ctx->lock);
+
+	if (give_back) {
+		allocation_give_back(ctx, a, a->nr_pages);
+		allocation_free(a);
+	}
+	context_put(ctx);
 }
 
 static void numaclaim_vm_open(struct vm_area_struct *vma)
@@ -316,17 +450,34 @@ static void numaclaim_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&a->mapped);
 }
 
-/* A page zapped from the mapping (MADV_DONTNEED) comes back on access. */
-static vm_fault_t numaclaim_vm_fault(struct vm_fault *vmf)
+/**
+ * numaclaim_allocation_fault() - fault a page of an allocation in again
+ * @a: the allocation
+ * @vmf: the fault
+ * @index: the page's index in @a
+ *
+ * A page zapped from a mapping (MADV_DONTNEED) comes back on access.
+ *
+ * Return: 0 with vmf->page set and referenced, or VM_FAULT_SIGBUS.
+ */
+vm_fault_t numaclaim_allocation_fault(struct numaclaim_allocation *a,
+				      struct vm_fault *vmf,
+				      unsigned long index)
 {
-	struct numaclaim_allocation *a = vmf->vma->vm_private_data;
-	unsigned long index = vmf->pgoff - a->pgoff;
-
-	if (vmf->pgoff < a->pgoff || index >= a->nr_pages)
+	if (index >= a->nr_pages)
 		return VM_FAULT_SIGBUS;
 	vmf->page = a->pages[index];
 	get_page(vmf->page);
 	return 0;
+}
+
+static vm_fault_t numaclaim_vm_fault(struct vm_fault *vmf)
+{
+	struct numaclaim_allocation *a = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff < a->pgoff)
+		return VM_FAULT_SIGBUS;
+	return numaclaim_allocation_fault(a, vmf, vmf->pgoff - a->pgoff);
 }
 
 static const struct vm_operations_struct numaclaim_vm_ops = {
@@ -336,36 +487,22 @@ static const struct vm_operations_struct numaclaim_vm_ops = {
 };
 
 /**
- * numaclaim_context_mmap() - map an allocation, or the start of one
- * @ctx: the context
- * @vma: the mapping: MAP_SHARED, at an allocation's offset, no longer
- *	than the allocation
+ * numaclaim_allocation_insert() - insert pages of an allocation into a VMA
+ * @a: the allocation
+ * @vma: the mapping; it maps no more pages than @a has from @first on
+ * @first: index in @a of the page mapped at vma->vm_start
  *
  * The pages are inserted at once, as ordinary refcounted pages, so that
  * get_user_pages() and pin_user_pages() work on them.
  *
- * Return: 0, -EINVAL for a mapping refused, or vm_insert_pages()'s errno.
+ * Return: 0 or vm_insert_pages()'s errno; on error the mmap fails and
+ * mmap_region() zaps what was inserted.
  */
-int numaclaim_context_mmap(struct numaclaim_context *ctx,
-			   struct vm_area_struct *vma)
+int numaclaim_allocation_insert(struct numaclaim_allocation *a,
+				struct vm_area_struct *vma, unsigned long first)
 {
 	unsigned long nr = vma_pages(vma), done, chunk, left;
-	struct numaclaim_allocation *a;
 	int ret = 0;
-
-	/* VM_MAYSHARE: a MAP_SHARED mapping of a read-only fd has no VM_SHARED. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-
-	mutex_lock(&ctx->lock);
-	a = xa_load(&ctx->allocs, vma->vm_pgoff);
-	if (!a || nr > a->nr_pages) {
-		mutex_unlock(&ctx->lock);
-		return -EINVAL;
-	}
-	/* Counted before the lock goes, so RELEASE cannot free it now. */
-	atomic_inc(&a->mapped);
-	mutex_unlock(&ctx->lock);
 
 	numaclaim_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
 	/* In chunks of a PMD's worth, with a chance to reschedule between. */
@@ -373,9 +510,43 @@ int numaclaim_context_mmap(struct numaclaim_context *ctx,
 		chunk = min_t(unsigned long, nr - done, NUMACLAIM_INSERT_BATCH);
 		left = chunk;
 		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
-				      a->pages + done, &left);
+				      a->pages + first + done, &left);
 		cond_resched();
 	}
+	return ret;
+}
+
+/**
+ * numaclaim_context_mmap() - map an allocation, or a window of one
+ * @ctx: the context
+ * @vma: the mapping: MAP_SHARED, at an offset inside an allocation, no
+ *	further than the allocation's end
+ *
+ * Return: 0, -EINVAL for a mapping refused, or vm_insert_pages()'s errno.
+ */
+int numaclaim_context_mmap(struct numaclaim_context *ctx,
+			   struct vm_area_struct *vma)
+{
+	unsigned long nr = vma_pages(vma), first;
+	struct numaclaim_allocation *a;
+	int ret;
+
+	/* VM_MAYSHARE: a MAP_SHARED mapping of a read-only fd has no VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	a = allocation_find(ctx, vma->vm_pgoff);
+	if (!a || nr > a->nr_pages - (vma->vm_pgoff - a->pgoff)) {
+		mutex_unlock(&ctx->lock);
+		return -EINVAL;
+	}
+	first = vma->vm_pgoff - a->pgoff;
+	/* Counted before the lock goes, so RELEASE cannot free it now. */
+	atomic_inc(&a->mapped);
+	mutex_unlock(&ctx->lock);
+
+	ret = numaclaim_allocation_insert(a, vma, first);
 	if (ret) {
 		/* mmap_region() zaps what was inserted; close is not called. */
 		atomic_dec(&a->mapped);

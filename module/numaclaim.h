@@ -6,12 +6,13 @@
 #ifndef _NUMACLAIM_H
 #define _NUMACLAIM_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 #include "ledger.h"
 
@@ -82,18 +83,24 @@ void numaclaim_pool_flush(struct numaclaim_host *host);
 /**
  * struct numaclaim_allocation - pages a context allocated with one request
  * @ctx: the context
+ * @node: entry in @ctx->allocs while the context holds it (@ctx->lock)
  * @pgoff: mmap offset in pages
  * @nr_pages: pages
- * @mapped: VMAs that map (part of) it
+ * @mapped: VMAs of the context's fd that map (part of) it
+ * @exported: it has a file of its own, which keeps it (@ctx->lock)
+ * @nr_files: open files of it (module/file.c's lock)
  * @nr_parts: entries in @parts
  * @parts: how many pages each node gave, in placement order
  * @pages: the pages, @parts[0]'s first
  */
 struct numaclaim_allocation {
 	struct numaclaim_context *ctx;
+	struct rb_node node;
 	unsigned long pgoff;
 	unsigned long nr_pages;
 	atomic_t mapped;
+	bool exported;
+	unsigned long nr_files;
 	unsigned int nr_parts;
 	struct numaclaim_part *parts;
 	struct page **pages;
@@ -103,21 +110,23 @@ struct numaclaim_allocation {
  * struct numaclaim_context - what one open() of /dev/numaclaim creates
  * @host: the host
  * @acct: its account in the host's ledger
- * @lock: guards @allocs and @next_pgoff
- * @allocs: allocations by @pgoff
+ * @ref: held by its file and by each exported allocation
+ * @lock: guards @allocs, @next_pgoff and each allocation's place in them
+ * @allocs: allocations by @pgoff, the ranges of offsets they cover
  * @next_pgoff: mmap offset, in pages, of the next allocation
  */
 struct numaclaim_context {
 	struct numaclaim_host *host;
 	struct numaclaim_account acct;
-	struct mutex lock;	/* @allocs and @next_pgoff */
-	struct xarray allocs;
+	struct kref ref;
+	struct mutex lock;	/* @allocs, @next_pgoff, exported */
+	struct rb_root allocs;
 	unsigned long next_pgoff;
 };
 
 /* context.c */
 struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host);
-void numaclaim_context_destroy(struct numaclaim_context *ctx);
+void numaclaim_context_close(struct numaclaim_context *ctx);
 int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			    unsigned long pages, int node, unsigned int flags,
 			    u64 *node_pages, unsigned int nr_node_pages,
@@ -130,6 +139,19 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 			      unsigned long pgoff);
 int numaclaim_context_mmap(struct numaclaim_context *ctx,
 			   struct vm_area_struct *vma);
+int numaclaim_context_export_begin(struct numaclaim_context *ctx,
+				   unsigned long pgoff,
+				   struct numaclaim_allocation **ap);
+void numaclaim_context_export_end(struct numaclaim_allocation *a, bool keep);
+int numaclaim_allocation_insert(struct numaclaim_allocation *a,
+				struct vm_area_struct *vma, unsigned long first);
+vm_fault_t numaclaim_allocation_fault(struct numaclaim_allocation *a,
+				      struct vm_fault *vmf,
+				      unsigned long index);
+
+/* file.c */
+int numaclaim_file_create(struct numaclaim_allocation *a, struct file **filep);
+void numaclaim_file_abort(struct file *file);
 
 /* sysfs.c */
 int numaclaim_sysfs_init(struct numaclaim_host *host);

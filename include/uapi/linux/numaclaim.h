@@ -25,11 +25,13 @@
  *   what it knows.
  * - EFAULT: a pointer userspace passed cannot be read or written.
  * - EBUSY: a state conflict: a claim is still held, an allocation is still
- *   mapped, or a limit below what the context holds and claims.
+ *   mapped or exported, an allocation exported twice, or a limit below what
+ *   the context holds and claims.
  * - ENOMEM: the free pages, less what others claimed, cannot serve.
  * - EDQUOT: the allocation would take the context past its limit.
  * - EPERM: resizing a pool without CAP_SYS_ADMIN.
  * - ENOTTY: an unknown ioctl.
+ * - EMFILE: EXPORT with no free file descriptor.
  */
 
 /* The node of a host-level claim, or of an allocation from any node. */
@@ -106,7 +108,9 @@ struct numaclaim_alloc {
  * struct numaclaim_release - give an allocation back to the pools
  * @offset: (in) the allocation's mmap offset
  *
- * EBUSY while any part of it is mapped; EINVAL for an unknown offset.
+ * EBUSY while any part of it is mapped through the context's fd, or while
+ * it is exported (its file lives); EINVAL for an offset that starts no
+ * allocation of the context.
  */
 struct numaclaim_release {
 	__aligned_u64 offset;
@@ -190,6 +194,37 @@ struct numaclaim_pool {
 	__aligned_u64 pages;
 };
 
+/* The new file descriptor is close-on-exec. */
+#define NUMACLAIM_EXPORT_CLOEXEC	(1U << 0)
+#define NUMACLAIM_EXPORT_FLAGS_ALL	NUMACLAIM_EXPORT_CLOEXEC
+
+/**
+ * struct numaclaim_export - an allocation as a file of its own
+ * @offset: (in) the allocation's mmap offset, as ALLOC answered it
+ * @flags: (in) NUMACLAIM_EXPORT_* flags
+ * @fd: (out) a new file descriptor, open read-write, for the file
+ *
+ * The file is a regular file whose size is the allocation's (fstat,
+ * lseek(SEEK_END)); ftruncate to that size succeeds, to any other EINVAL.
+ * It maps with mmap(MAP_SHARED) at any page offset inside it, up to its
+ * end (offset 0 is the allocation's first page); MAP_PRIVATE or a window
+ * past the end is EINVAL. It can be opened again by path through
+ * /proc/self/fd/N, and passed like any fd. The file, its reopened files and
+ * their mappings keep the allocation, and what it needs of the context,
+ * after the context's fd is closed; when the last of them goes, the
+ * allocation goes back as on RELEASE. While the file lives, RELEASE of the
+ * allocation is EBUSY.
+ *
+ * Errors: EINVAL for an unknown flag or an offset that starts no
+ * allocation of the context; EBUSY when the allocation is exported
+ * already (dup() or reopen that file instead); EMFILE; ENOMEM.
+ */
+struct numaclaim_export {
+	__aligned_u64 offset;
+	__u32 flags;
+	__u32 fd;
+};
+
 #define NUMACLAIM_IOC_CLAIM \
 	_IOW(NUMACLAIM_IOC_MAGIC, 0x00, struct numaclaim_claim)
 #define NUMACLAIM_IOC_ALLOC \
@@ -202,5 +237,7 @@ struct numaclaim_pool {
 	_IOWR(NUMACLAIM_IOC_MAGIC, 0x04, struct numaclaim_info)
 #define NUMACLAIM_IOC_POOL_RESIZE \
 	_IOWR(NUMACLAIM_IOC_MAGIC, 0x05, struct numaclaim_pool)
+#define NUMACLAIM_IOC_EXPORT \
+	_IOWR(NUMACLAIM_IOC_MAGIC, 0x06, struct numaclaim_export)
 
 #endif /* _UAPI_LINUX_NUMACLAIM_H */
