@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/numaclaim.h"
@@ -42,6 +44,17 @@ static void usage(FILE *f)
 "      that landed on each node\n"
 "  release OFFSET\n"
 "      give the allocation at OFFSET back ($NUMACLAIM_FD's context)\n"
+"  run --mem NODE:SIZE [--mem NODE:SIZE...] [--max SIZE] [--send SOCKET]\n"
+"      [-v] -- VMM [ARG...]\n"
+"      claim every --mem at once, allocate each on its node (NODE 'any':\n"
+"      wherever the host has it), export each as a file and run VMM with\n"
+"      the files inherited; refuses before VMM starts when the claim cannot\n"
+"      be met. In VMM's arguments, @N (at the start of an argument or after\n"
+"      '=', up to the end or a ',') becomes /proc/self/fd/FD of the N-th\n"
+"      --mem's file, e.g. mem-path=@0; $NUMACLAIM_MEM_FDS lists the fds.\n"
+"      --send passes the files to the unix socket SOCKET with SCM_RIGHTS\n"
+"      (as a VMM passes guest RAM to a vhost-user backend) and waits for\n"
+"      one byte back before starting VMM\n"
 "\n"
 "SIZE is bytes with an optional K, M, G or T suffix (powers of 1024), or\n"
 "pages with a p suffix; it is rounded up to whole pages.\n",
@@ -354,6 +367,188 @@ static int cmd_release(int argc, char **argv)
 	return 0;
 }
 
+#define MAX_MEMS	64
+
+struct run_mem {
+	uint32_t node;
+	uint64_t pages;
+	uint64_t offset;
+	int fd;
+};
+
+/* "@N" at the start of @arg or after '=', N a --mem index: its path. */
+static char *run_subst(const char *arg, const struct run_mem *mems,
+		       unsigned int nr)
+{
+	size_t len = strlen(arg) + 1;
+	const char *s;
+	char *out, *o;
+
+	for (s = arg; *s; s++)
+		if (*s == '@')
+			len += 32;
+	out = malloc(len);
+	if (!out)
+		die("run", 0, ENOMEM);
+	for (s = arg, o = out; *s; ) {
+		unsigned long n;
+		char *end;
+
+		if (*s == '@' && (s == arg || s[-1] == '=') &&
+		    s[1] >= '0' && s[1] <= '9') {
+			n = strtoul(s + 1, &end, 10);
+			if ((*end == 0 || *end == ',') && n < nr) {
+				o += sprintf(o, "/proc/self/fd/%d", mems[n].fd);
+				s = end;
+				continue;
+			}
+		}
+		*o++ = *s++;
+	}
+	*o = 0;
+	return out;
+}
+
+/* Hand the files to a backend over @path and wait for its byte back. */
+static void run_send(const char *path, const struct run_mem *mems,
+		     unsigned int nr)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char text[64 * MAX_MEMS + 32], cbuf[CMSG_SPACE(sizeof(int) * MAX_MEMS)];
+	struct iovec iov = { .iov_base = text };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(sizeof(int) * nr),
+	};
+	struct cmsghdr *c;
+	unsigned int i;
+	int s, len;
+	char ack;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die_usage("socket path too long: '%s'", path);
+	strcpy(sa.sun_path, path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
+		die(path, 0, errno);
+	len = snprintf(text, sizeof(text), "numaclaim %u\n", nr);
+	for (i = 0; i < nr; i++)
+		len += snprintf(text + len, sizeof(text) - len, "%d %" PRIu64 "\n",
+				mems[i].node == NUMACLAIM_ANY_NODE ? -1 : (int)mems[i].node,
+				(uint64_t)(mems[i].pages * PAGE_SIZE_B));
+	iov.iov_len = len;
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * nr);
+	for (i = 0; i < nr; i++)
+		memcpy(CMSG_DATA(c) + i * sizeof(int), &mems[i].fd, sizeof(int));
+	if (sendmsg(s, &msg, 0) != len)
+		die(path, 0, errno);
+	if (read(s, &ack, 1) != 1)
+		die(path, 0, errno ? errno : ECONNRESET);
+	close(s);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct run_mem mems[MAX_MEMS];
+	struct numaclaim_claim_entry e[MAX_MEMS];
+	const char *send = NULL;
+	uint64_t max = UINT64_MAX;
+	char fds[16 * MAX_MEMS] = "", **vargv;
+	unsigned int nr = 0, ne = 0, i, j;
+	int fd, verbose = 0, ret, a;
+
+	for (a = 1; a < argc && strcmp(argv[a], "--"); a++) {
+		if (!strcmp(argv[a], "--mem") && a + 1 < argc) {
+			char *spec = argv[++a], *colon = strchr(spec, ':');
+
+			if (!colon || nr >= MAX_MEMS)
+				die_usage("bad --mem '%s' (NODE:SIZE)", spec);
+			*colon = 0;
+			mems[nr].node = parse_node(spec, 1);
+			*colon = ':';
+			mems[nr].pages = parse_pages(colon + 1);
+			if (!mems[nr].pages)
+				die_usage("bad --mem '%s': no size", spec);
+			nr++;
+		} else if (!strcmp(argv[a], "--max") && a + 1 < argc) {
+			max = parse_pages(argv[++a]);
+		} else if (!strcmp(argv[a], "--send") && a + 1 < argc) {
+			send = argv[++a];
+		} else if (!strcmp(argv[a], "-v")) {
+			verbose = 1;
+		} else {
+			die_usage("unknown option '%s'", argv[a]);
+		}
+	}
+	if (!nr)
+		die_usage("%s", "run needs at least one --mem NODE:SIZE");
+	if (a >= argc - 1)
+		die_usage("%s", "run needs -- VMM [ARG...]");
+
+	/* One claim for everything: several --mem on a node add up. */
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < ne && e[j].node != mems[i].node; j++)
+			;
+		if (j == ne) {
+			memset(&e[ne], 0, sizeof(e[ne]));
+			e[ne++].node = mems[i].node;
+		}
+		e[j].pages += mems[i].pages;
+	}
+	fd = numaclaim_open();
+	if (fd < 0)
+		die(NUMACLAIM_DEV, 0, -fd);
+	if (max != UINT64_MAX) {
+		ret = numaclaim_set_max(fd, max);
+		if (ret)
+			die("run --max", NUMACLAIM_IOC_SET_MAX_PAGES, ret);
+	}
+	ret = numaclaim_claim(fd, e, ne);
+	if (ret)
+		die("run: claim", NUMACLAIM_IOC_CLAIM, ret);
+	for (i = 0; i < nr; i++) {
+		ret = numaclaim_alloc(fd, mems[i].pages, mems[i].node,
+				      mems[i].node == NUMACLAIM_ANY_NODE ? 0 :
+				      NUMACLAIM_ALLOC_EXACT_NODE,
+				      &mems[i].offset, NULL, 0);
+		if (ret)
+			die("run: alloc", NUMACLAIM_IOC_ALLOC, ret);
+		/* Inherited by VMM: no close-on-exec. */
+		ret = numaclaim_export(fd, mems[i].offset, 0, &mems[i].fd);
+		if (ret)
+			die("run: export", NUMACLAIM_IOC_EXPORT, ret);
+		snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), "%s%d",
+			 i ? "," : "", mems[i].fd);
+		if (verbose) {
+			fprintf(stderr, "%s: @%u: ", prog, i);
+			if (mems[i].node == NUMACLAIM_ANY_NODE)
+				fprintf(stderr, "any node");
+			else
+				fprintf(stderr, "node %u", mems[i].node);
+			fprintf(stderr, ", %.1f MiB, /proc/self/fd/%d\n",
+				mems[i].pages * (double)PAGE_SIZE_B / (1 << 20),
+				mems[i].fd);
+		}
+	}
+	/* The files hold the memory; the context itself is not needed. */
+	close(fd);
+	if (send)
+		run_send(send, mems, nr);
+	setenv("NUMACLAIM_MEM_FDS", fds, 1);
+	vargv = calloc(argc - a, sizeof(*vargv));
+	if (!vargv)
+		die("run", 0, ENOMEM);
+	for (i = 0; (int)i < argc - a - 1; i++)
+		vargv[i] = run_subst(argv[a + 1 + i], mems, nr);
+	execvp(vargv[0], vargv);
+	fprintf(stderr, "%s: %s: %s\n", prog, vargv[0], strerror(errno));
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -373,6 +568,8 @@ int main(int argc, char **argv)
 		return cmd_claim(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "alloc"))
 		return cmd_alloc(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "release"))
 		return cmd_release(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);

@@ -104,6 +104,20 @@ int numaclaim_pool_resize(int fd, uint32_t node, uint64_t pages,
 	return ret;
 }
 
+int numaclaim_export(int fd, uint64_t offset, uint32_t flags, int *file_fd)
+{
+	struct numaclaim_export e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.offset = offset;
+	e.flags = flags;
+	ret = nc_ioctl(fd, NUMACLAIM_IOC_EXPORT, &e);
+	if (!ret)
+		*file_fd = (int)e.fd;
+	return ret;
+}
+
 int numaclaim_info(int fd, struct numaclaim_info *info,
 		   struct numaclaim_node_info *nodes, unsigned int nr)
 {
@@ -152,7 +166,14 @@ const char *numaclaim_strerror(unsigned long cmd, int err)
 		case EINVAL:
 			return "no allocation of this context at that offset";
 		case EBUSY:
-			return "the allocation is still mapped";
+			return "the allocation is still mapped, or exported as a file";
+		}
+	} else if (cmd == NUMACLAIM_IOC_EXPORT) {
+		switch (err) {
+		case EINVAL:
+			return "no allocation of this context at that offset";
+		case EBUSY:
+			return "the allocation is exported already";
 		}
 	} else if (cmd == NUMACLAIM_IOC_SET_MAX_PAGES) {
 		if (err == EBUSY)

@@ -29,6 +29,12 @@ int numaclaim_pool_resize(int fd, uint32_t node, uint64_t pages,
 			  uint64_t *reached);
 
 /*
+ * The allocation at @offset as a file of its own: *@file_fd gets a new fd
+ * (NUMACLAIM_EXPORT_CLOEXEC in @flags makes it close-on-exec).
+ */
+int numaclaim_export(int fd, uint64_t offset, uint32_t flags, int *file_fd);
+
+/*
  * The host's and the context's state; @nodes gets up to @nr entries and
  * @info->nr_nodes the real number of nodes.
  */

@@ -24,172 +24,7 @@
 
 #include "kselftest_harness.h"
 
-#define DEV		"/dev/numaclaim"
-#define ANY		NUMACLAIM_ANY_NODE
-#define PAGE		4096UL
-#define POOL		100
-#define MAX_NODES	64
-
-static int nc_open(void)
-{
-	return open(DEV, O_RDWR | O_CLOEXEC);
-}
-
-/* The errno of an ioctl, 0 when it succeeds. */
-static int nc_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
-
-static int nc_claim(int fd, const struct numaclaim_claim_entry *e,
-		    unsigned int nr)
-{
-	struct numaclaim_claim c = {
-		.nr_entries = nr,
-		.entries = (uintptr_t)e,
-	};
-
-	return nc_ioctl(fd, NUMACLAIM_IOC_CLAIM, &c);
-}
-
-static int nc_claim1(int fd, uint32_t node, uint64_t pages)
-{
-	struct numaclaim_claim_entry e = { .node = node, .pages = pages };
-
-	return nc_claim(fd, &e, 1);
-}
-
-static int nc_alloc(int fd, uint64_t pages, uint32_t node, uint32_t flags,
-		    uint64_t *offset)
-{
-	struct numaclaim_alloc a;
-
-	memset(&a, 0, sizeof(a));
-	a.pages = pages;
-	a.node = node;
-	a.flags = flags;
-	a.offset = 0xccccccccccccccccULL;
-	if (ioctl(fd, NUMACLAIM_IOC_ALLOC, &a))
-		return errno;
-	if (offset)
-		*offset = a.offset;
-	return 0;
-}
-
-static int nc_release(int fd, uint64_t offset)
-{
-	struct numaclaim_release r = { .offset = offset };
-
-	return nc_ioctl(fd, NUMACLAIM_IOC_RELEASE, &r);
-}
-
-static int nc_set_max(int fd, uint64_t max)
-{
-	struct numaclaim_max_pages m = { .max_pages = max };
-
-	return nc_ioctl(fd, NUMACLAIM_IOC_SET_MAX_PAGES, &m);
-}
-
-struct nc_state {
-	struct numaclaim_info info;
-	struct numaclaim_node_info node[MAX_NODES];
-};
-
-static int nc_info(int fd, struct nc_state *s)
-{
-	memset(s, 0xcc, sizeof(*s));
-	s->info.nr_nodes = MAX_NODES;
-	s->info.reserved = 0;
-	s->info.nodes = (uintptr_t)s->node;
-	return nc_ioctl(fd, NUMACLAIM_IOC_INFO, &s->info);
-}
-
-static int nc_resize(int fd, uint32_t node, uint64_t pages, uint64_t *reached)
-{
-	struct numaclaim_pool p = { .node = node, .pages = pages };
-	int ret = nc_ioctl(fd, NUMACLAIM_IOC_POOL_RESIZE, &p);
-
-	if (reached)
-		*reached = p.pages;
-	return ret;
-}
-
-/* move_pages(2) in query mode: the node of each page, or -errno. */
-static void nc_page_nodes(void *addr, unsigned long nr, int *status)
-{
-	void *pages[nr];
-	unsigned long i;
-
-	for (i = 0; i < nr; i++)
-		pages[i] = (char *)addr + i * PAGE;
-	if (syscall(__NR_move_pages, 0, nr, pages, NULL, status, 0))
-		for (i = 0; i < nr; i++)
-			status[i] = -errno;
-}
-
-static int nc_all_bytes(const void *p, size_t len, unsigned char c)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i] != c)
-			return 0;
-	return 1;
-}
-
-FIXTURE(nc) {
-	int fd;			/* context A */
-	int fd_b, fd_c;		/* contexts B and C */
-	uint32_t n0, n1;	/* two nodes with memory */
-	struct nc_state s;
-};
-
-FIXTURE_SETUP(nc)
-{
-	uint64_t reached;
-	unsigned int n, found = 0;
-	uint32_t nodes[2];
-
-	self->fd = nc_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
-	self->fd_b = nc_open();
-	self->fd_c = nc_open();
-	ASSERT_LE(0, self->fd_b);
-	ASSERT_LE(0, self->fd_c);
-	ASSERT_EQ(0, nc_info(self->fd, &self->s));
-	for (n = 0; n < self->s.info.nr_nodes && n < MAX_NODES; n++) {
-		if (self->s.node[n].flags & NUMACLAIM_NODE_MEMORYLESS)
-			continue;
-		if (found < 2)
-			nodes[found++] = n;
-		else
-			ASSERT_EQ(0, nc_resize(self->fd, n, 0, NULL));
-	}
-	if (found < 2)
-		SKIP(return, "needs two nodes with memory, has %u", found);
-	self->n0 = nodes[0];
-	self->n1 = nodes[1];
-	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
-	ASSERT_EQ(POOL, reached);
-	ASSERT_EQ(0, nc_resize(self->fd, self->n1, POOL, &reached));
-	ASSERT_EQ(POOL, reached);
-	ASSERT_EQ(0, nc_info(self->fd, &self->s));
-	ASSERT_EQ(2 * POOL, self->s.info.free_pages);
-	ASSERT_EQ(0, self->s.info.outstanding);
-}
-
-FIXTURE_TEARDOWN(nc)
-{
-	close(self->fd);
-	close(self->fd_b);
-	close(self->fd_c);
-}
-
-#define T(self)	({ nc_info((self)->fd, &(self)->s); (self)->s.info.free_pages; })
-#define O(self)	({ nc_info((self)->fd, &(self)->s); (self)->s.info.outstanding; })
-#define NC(self, n) ({ nc_info((self)->fd, &(self)->s); \
-		       (self)->s.node[n].claimed_pages; })
+#include "nc_common.h"
 
 /* Case 1, 2. */
 TEST_F(nc, claim_host_and_node)
@@ -568,7 +403,10 @@ TEST_F(nc, mmap_data_and_zeroing)
 	munmap(p, len);
 }
 
-/* Refused mappings: MAP_PRIVATE, no allocation there, past the end. */
+/*
+ * Refused mappings: MAP_PRIVATE, no allocation there, past the end (also
+ * from a window inside the allocation, and across into the next one).
+ */
 TEST_F(nc, mmap_refused)
 {
 	uint64_t a = 0, b = 0;
@@ -576,13 +414,20 @@ TEST_F(nc, mmap_refused)
 
 	ASSERT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, &a));
 	ASSERT_EQ(0, nc_alloc(self->fd, 4, ANY, 0, &b));
+	ASSERT_EQ(a + 4 * PAGE, b);
 	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, self->fd, a);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd, a + PAGE);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, self->fd, a + PAGE);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
 	p = mmap(NULL, 5 * PAGE, PROT_READ, MAP_SHARED, self->fd, a);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, self->fd, a + 3 * PAGE);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd, b + 4 * PAGE);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
 	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd_b, a);
@@ -592,7 +437,45 @@ TEST_F(nc, mmap_refused)
 	ASSERT_NE(MAP_FAILED, p);
 	munmap(p, 2 * PAGE);
 	EXPECT_EQ(EINVAL, nc_release(self->fd, a + 1));
+	EXPECT_EQ(EINVAL, nc_release(self->fd, a + PAGE));
 	EXPECT_EQ(EINVAL, nc_release(self->fd_b, a));
+}
+
+/*
+ * A window at any page inside an allocation maps that page on: the same
+ * bytes as the whole mapping, and it keeps the allocation busy.
+ */
+TEST_F(nc, mmap_window_inside)
+{
+	unsigned char *p, *w, *last;
+	uint64_t off = 0;
+	unsigned int i;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 8, ANY, 0, &off));
+	p = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 off);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 8; i++)
+		memset(p + i * PAGE, 0x10 + i, PAGE);
+	munmap(p, 8 * PAGE);
+
+	w = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 off + 3 * PAGE);
+	ASSERT_NE(MAP_FAILED, w);
+	last = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd, off + 7 * PAGE);
+	ASSERT_NE(MAP_FAILED, last);
+	EXPECT_TRUE(nc_all_bytes(w, PAGE, 0x13));
+	EXPECT_TRUE(nc_all_bytes(w + 2 * PAGE, PAGE, 0x15));
+	EXPECT_TRUE(nc_all_bytes(last, PAGE, 0x17));
+	/* Zapped and faulted in again: the same page at the same index. */
+	w[PAGE] = 0xee;
+	EXPECT_EQ(0, madvise(w, 3 * PAGE, MADV_DONTNEED));
+	EXPECT_EQ(0xee, w[PAGE]);
+	EXPECT_EQ(0x14, w[PAGE + 1]);
+	munmap(last, PAGE);
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	munmap(w, 3 * PAGE);
+	EXPECT_EQ(0, nc_release(self->fd, off));
 }
 
 /* A read-only fd maps its allocations MAP_SHARED for reading. */
@@ -758,7 +641,7 @@ TEST_F(nc, ioctl_lengths)
 	static const unsigned long cmds[] = {
 		NUMACLAIM_IOC_CLAIM, NUMACLAIM_IOC_ALLOC, NUMACLAIM_IOC_RELEASE,
 		NUMACLAIM_IOC_SET_MAX_PAGES, NUMACLAIM_IOC_INFO,
-		NUMACLAIM_IOC_POOL_RESIZE,
+		NUMACLAIM_IOC_POOL_RESIZE, NUMACLAIM_IOC_EXPORT,
 	};
 	unsigned char buf[256];
 	unsigned int i;
