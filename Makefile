@@ -21,7 +21,7 @@ KSRC ?= $(CURDIR)/build/linux-source-6.1
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc tools box check demo deps clean help
+	kunit-debug ksrc tools box vmtest check demo deps clean help
 
 all: module
 
@@ -85,6 +85,11 @@ tools: ksrc
 box: ksrc
 	KVERS="$(KVERS)" scripts/boxtests.sh
 
+# Unmodified QEMU/KVM guests on allocation files in the NUMA box (with the
+# VM kit), on both kernels (scripts/vmtests.sh).
+vmtest: ksrc
+	KVERS="$(KVERS)" scripts/vmtests.sh
+
 # Every test and static check; what CI runs.
 check: deps
 	$(MAKE) w1
@@ -94,11 +99,15 @@ check: deps
 	$(MAKE) kunit
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
 	$(MAKE) box
+	$(MAKE) vmtest
 
-# Two VMMs claim on two nodes, a third is refused claimed memory, in the
-# default NUMA box (2 nodes, 64 MiB pools); tools/demo.sh is the story.
+# Two unmodified QEMUs boot KVM guests on numaclaim memory of two nodes, a
+# third VMM is refused claimed memory, in the NUMA box with the VM kit (2
+# nodes, 192 MiB pools); tools/demo.sh is the story.
+DEMO_KVER ?= $(lastword $(KVERS))
 demo: deps ksrc
-	@scripts/numabox.sh -q -t 2node -p pool_mb=0:64,1:64 -- demo.sh
+	@scripts/numabox.sh -V -q -k $(DEMO_KVER) -t vm2node \
+		-p pool_mb=0:192,1:192 -- demo.sh
 
 deps:
 	scripts/deps.sh
@@ -118,7 +127,9 @@ help:
 	@echo "make tools      the userspace programs, static, in build/tools/bin"
 	@echo "make box        the selftests in the NUMA box, both kernels, three"
 	@echo "                topologies (scripts/boxtests.sh)"
-	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box:"
+	@echo "make vmtest     QEMU/KVM guests on allocation files in the NUMA box,"
+	@echo "                both kernels (scripts/vmtests.sh)"
+	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box, vmtest:"
 	@echo "                what CI runs"
 	@echo "make demo       the NUMA box demo: claims on two nodes, in qemu"
 	@echo "make deps       install the Debian packages needed (root)"

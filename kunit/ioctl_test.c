@@ -15,6 +15,7 @@ static void numaclaim_ioctl_test_lookup_known(struct kunit *test)
 		NUMACLAIM_IOC_CLAIM, NUMACLAIM_IOC_ALLOC,
 		NUMACLAIM_IOC_RELEASE, NUMACLAIM_IOC_SET_MAX_PAGES,
 		NUMACLAIM_IOC_INFO, NUMACLAIM_IOC_POOL_RESIZE,
+		NUMACLAIM_IOC_EXPORT,
 	};
 	const struct numaclaim_ioctl_op *op;
 	unsigned int i;
@@ -43,7 +44,8 @@ static void numaclaim_ioctl_test_lookup_unknown(struct kunit *test)
 {
 	/* Another magic, an unknown number, another direction. */
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, 'X', 0x01, 40)), -ENOTTY);
-	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x06, 40)), -ENOTTY);
+	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x07, 40)), -ENOTTY);
+	KUNIT_EXPECT_EQ(test, lookup(_IOC(_IOC_WRITE, NC, 0x06, 16)), -ENOTTY);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0xff, 40)), -ENOTTY);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(_IOC_READ, NC, 0x01, 40)), -ENOTTY);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(_IOC_NONE, NC, 0x02, 0)), -ENOTTY);
@@ -58,6 +60,7 @@ static void numaclaim_ioctl_test_lookup_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x01, 0)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(_IOC_WRITE, NC, 0x00, 8)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x04, 71)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x06, 15)), -EINVAL);
 	/* Longer is for copy_struct_from_user() to judge: zeros or E2BIG. */
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(RW, NC, 0x01, 48)), 0);
 	KUNIT_EXPECT_EQ(test, lookup(_IOC(_IOC_WRITE, NC, 0x02, 4096)), 0);

@@ -424,6 +424,53 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
+/*
+ * Exporting, without files: only an allocation's own offset is exported,
+ * once; RELEASE is EBUSY while it is; the context's end leaves it to its
+ * file, whose end gives it back as RELEASE would.
+ *
+ *   a: 16 pages at 0, b: 8 pages at 16; export a; close the context
+ *   -> a still held (16), b gone; export_end(a) -> nothing held
+ */
+static void numaclaim_pool_test_context_export(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_allocation *ea, *eb;
+	struct numaclaim_context *ctx;
+	struct numaclaim_node_view nv;
+	unsigned long a, b;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 64), 64UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 16, 0, 0, &a, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 8, 0, 0, &b, NULL, 0), 0);
+
+	KUNIT_EXPECT_EQ(test, numaclaim_context_export_begin(ctx, a + 1, &ea),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_export_begin(ctx, b + 8, &ea),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, numaclaim_context_export_begin(ctx, a, &ea), 0);
+	KUNIT_EXPECT_EQ(test, ea->pgoff, a);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_export_begin(ctx, a, &eb),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), -EBUSY);
+
+	/* An export that never reached userspace changes nothing. */
+	KUNIT_ASSERT_EQ(test, numaclaim_context_export_begin(ctx, b, &eb), 0);
+	numaclaim_context_export_end(eb, true);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, b), 0);
+	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 8, 0, 0, &b, NULL, 0), 0);
+
+	numaclaim_context_close(ctx);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.avail, 48UL);
+	numaclaim_context_export_end(ea, false);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.avail, 64UL);
+	pt_expect_lists(test, 0);
+}
+
 static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_grow_high_order),
 	KUNIT_CASE(numaclaim_pool_test_grow_small),
@@ -436,6 +483,7 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_node_order),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_release),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),
+	KUNIT_CASE(numaclaim_pool_test_context_export),
 	{}
 };
 

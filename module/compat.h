@@ -12,9 +12,9 @@
 
 /* What inode_operations.setattr and setattr_prepare() take first. */
 #ifdef NUMACLAIM_HAVE_MNT_IDMAP
-typedef struct mnt_idmap numaclaim_idmap_t;
+#define NUMACLAIM_IDMAP		struct mnt_idmap
 #else
-typedef struct user_namespace numaclaim_idmap_t;
+#define NUMACLAIM_IDMAP		struct user_namespace
 #endif
 
 static inline void numaclaim_vm_flags_set(struct vm_area_struct *vma,

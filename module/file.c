@@ -122,7 +122,7 @@ static const struct file_operations numaclaim_file_fops = {
 };
 
 /* The size is the allocation's: truncating to it is fine, to any other not. */
-static int numaclaim_file_setattr(numaclaim_idmap_t *idmap,
+static int numaclaim_file_setattr(NUMACLAIM_IDMAP *idmap,
 				  struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
