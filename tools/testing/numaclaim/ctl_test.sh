@@ -31,7 +31,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..21"
 run "help" 0 "claim NODE:SIZE" numaclaimctl --help
 run "no command" 2 "usage:" numaclaimctl
 run "unknown command" 2 "unknown command" numaclaimctl frobnicate
@@ -49,6 +49,21 @@ run "claim too big" 1 "not enough unclaimed" \
 run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
 run "claim same node twice" 1 "a node twice" \
 	numaclaimctl claim 0:4K,0:4K -- true
+
+# run: claim, allocate, export and start the VMM with the files.
+run "run puts the files' paths for @N" 0 \
+	'^mem-path=/proc/self/fd/[0-9]*|/proc/self/fd/[0-9]*,x|x@1|@7$' \
+	numaclaimctl run --mem 0:512K --mem 1:1M -- \
+	sh -c 'echo "$0|$1|$2|$3"' mem-path=@0 @1,x x@1 @7
+run "run: the VMM's memory is on its nodes" 0 \
+	'"node": 0, .*"allocated_pages": 128, .*"node": 1, .*"allocated_pages": 256,' \
+	numaclaimctl run --mem 0:512K --mem 1:1M -- numaclaimctl status --json
+run "run: the file opens by path and has the size" 0 '^8192$' \
+	numaclaimctl run --mem 1:8K -- sh -c 'stat -L -c %s /dev/fd/$NUMACLAIM_MEM_FDS'
+run "run refuses before starting the VMM" 1 \
+	'^numaclaimctl: run: claim: not enough unclaimed free pages on that node or on the host$' \
+	numaclaimctl run --mem 0:2M -- echo STARTED
+run "run needs --mem" 2 "at least one --mem" numaclaimctl run -- true
 
 # sysfs: nodeN/pool_pages resizes as hugetlb's nr_hugepages does.
 sys=/sys/kernel/numaclaim
