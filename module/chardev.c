@@ -303,8 +303,8 @@ static int numaclaim_ioc_export(struct numaclaim_context *ctx, void *buf)
 					     &a);
 	if (ret)
 		return ret;
-	fd = get_unused_fd_flags(O_RDWR | (arg->flags & NUMACLAIM_EXPORT_CLOEXEC ?
-					   O_CLOEXEC : 0));
+	fd = get_unused_fd_flags(arg->flags & NUMACLAIM_EXPORT_CLOEXEC ?
+				 O_CLOEXEC : 0);
 	if (fd < 0) {
 		ret = fd;
 		goto err_end;

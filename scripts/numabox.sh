@@ -9,33 +9,42 @@
 # WARNING, BUG, lockdep or sleeping-in-atomic report fails the run.
 #
 # usage: scripts/numabox.sh [-k KVER] [-t TOPO] [-p PARAMS] [-T SECONDS] \
-#                           [-q] -- COMMAND...
+#                           [-q] [-V] -- COMMAND...
 #   KVER    a kernel whose headers are in /lib/modules (default: the 6.1)
 #   TOPO    2node (default): two nodes of 512 MiB, one CPU each
 #           4node: four nodes of 256, 512, 384 and 768 MiB, one CPU each
 #           cxl: node 0 with CPU and 512 MiB, node 1 with a CPU and no
 #                memory, node 2 with 512 MiB and no CPU
+#           vm2node: two nodes of 1536 MiB, one CPU each, for -V
 #   PARAMS  module parameters (default: pool_mb=0:64,1:64 or as the
 #           topology has memory)
+#   SECONDS timeout (default 240; 900 for vm2node)
 #   -q      print only the command's output, not the kernel's boot log
+#   -V      the VM kit: KVM (the kernel image's kvm-amd.ko and what it
+#           needs, loaded before the command; no /dev/kvm fails the run),
+#           Debian's qemu-system-x86_64 in /usr/bin, and /opt/vm/vm-boot
+#           (scripts/vmkit/vm-boot) to boot a guest of the same kernel
+#           with scripts/vmkit/guest-init; /dev/fd links to /proc/self/fd
 #   COMMAND runs in the guest with /bin (busybox) and /opt/numaclaim (the
-#           project's programs) on PATH
+#           project's programs) on PATH, and with -V /usr/bin and /opt/vm
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=$(ls -1 /lib/modules | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V | tail -n 1)
 topo=2node
 params=
-timeout=240
+timeout=
 quiet=0
-while getopts "k:t:p:T:q" opt; do
+vmkit=0
+while getopts "k:t:p:T:qV" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	t) topo=$OPTARG ;;
 	p) params=$OPTARG ;;
 	T) timeout=$OPTARG ;;
 	q) quiet=1 ;;
-	*) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	V) vmkit=1 ;;
+	*) sed -n '2,29s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -66,20 +75,49 @@ cxl)
 	      -object memory-backend-ram,id=m2,size=512M -numa node,nodeid=2,memdev=m2)
 	mem=1024M
 	: "${params:=pool_mb=0:64,2:64}" ;;
+vm2node)
+	numa=(-smp 2,sockets=2,cores=1,threads=1
+	      -object memory-backend-ram,id=m0,size=1536M -numa node,nodeid=0,memdev=m0,cpus=0
+	      -object memory-backend-ram,id=m1,size=1536M -numa node,nodeid=1,memdev=m1,cpus=1)
+	mem=3072M
+	: "${timeout:=900}"
+	: "${params:=pool_mb=0:64,1:64}" ;;
 *)
 	echo "numabox: unknown topology '$topo'" >&2
 	exit 2 ;;
 esac
+: "${timeout:=240}"
 
 cache=$top/build/cache
 work=$top/build/box-$kver
 mkdir -p "$cache" "$work"
 
-# The kernel image of the same package version as the headers, and its
-# brd.ko (a RAM disk, for the O_DIRECT test), kept in build/cache.
+# One run at a time: runs share build/cache and build/box-KVER, and two
+# TCG boxes at once would share the CPUs.
+exec 9> "$top/build/.numabox.lock"
+if ! flock -n 9; then
+	echo "numabox: waiting for another run to end" >&2
+	flock 9
+fi
+
+# The kernel image of the same package version as the headers, its brd.ko
+# (a RAM disk, for the O_DIRECT test) and, for the VM kit, kvm-amd.ko and
+# the modules it depends on (by the modules.dep that depmod makes for the
+# image's modules; $kvm/order lists them in load order), kept in
+# build/cache, decompressed.
 vmlinuz=$cache/vmlinuz-$kver
 brd=$cache/brd-$kver.ko
-if [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ]; then
+kvm=$cache/kvm-$kver
+unpack() {
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -qdc "$1" ;;
+	*.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+if [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
+   { [ "$vmkit" -eq 1 ] && [ ! -e "$kvm/order" ]; }; then
 	ver=$(dpkg-query -W -f='${Version}' "linux-headers-$kver")
 	rm -f "$cache"/linux-image-*.deb
 	(cd "$cache" && apt-get download -q "linux-image-$kver=$ver" >/dev/null 2>&1 ||
@@ -89,13 +127,23 @@ if [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ]; then
 	mkdir -p "$work/x"
 	dpkg-deb --fsys-tarfile "$deb" |
 		tar -C "$work/x" -x --wildcards "./boot/vmlinuz-$kver" \
-			"./lib/modules/$kver/kernel/drivers/block/brd.ko*"
+			"./lib/modules/$kver/*"
 	mod=$(ls "$work/x/lib/modules/$kver/kernel/drivers/block/"brd.ko*)
-	case $mod in
-	*.xz) xz -dc "$mod" > "$brd" ;;
-	*.zst) zstd -qdc "$mod" > "$brd" ;;
-	*) cp "$mod" "$brd" ;;
-	esac
+	unpack "$mod" > "$brd"
+	PATH=$PATH:/sbin:/usr/sbin depmod -b "$work/x" "$kver"
+	rm -rf "$kvm" "$kvm.new"
+	mkdir -p "$kvm.new"
+	for mod in $(PATH=$PATH:/sbin:/usr/sbin modprobe -C /dev/null -d "$work/x" \
+			-S "$kver" --show-depends kvm_amd | awk '$1 == "insmod" { print $2 }'); do
+		name=$(basename "$mod")
+		name=${name%.xz}
+		name=${name%.zst}
+		name=${name%.gz}
+		unpack "$mod" > "$kvm.new/$name"
+		echo "$name" >> "$kvm.new/order"
+	done
+	grep -qx kvm-amd.ko "$kvm.new/order"
+	mv "$kvm.new" "$kvm"
 	mv "$work/x/boot/vmlinuz-$kver" "$vmlinuz"
 	rm -rf "$work/x" "$deb"
 fi
@@ -125,6 +173,52 @@ cp "$brd" "$root/brd.ko"
 cp "$work"/tools/bin/* "$root/opt/numaclaim/"
 printf '%s\n' "$params" > "$root/params"
 printf '%s\n' "$*" > "$root/command"
+
+# The VM kit (-V): the kvm modules, vm-boot, the guest's kernel (this one)
+# and initramfs in /opt/vm; QEMU with its libraries and firmware in a
+# second archive, cached, which the kernel unpacks after the first.
+vmcpio=
+if [ "$vmkit" -eq 1 ]; then
+	mkdir -p "$root/opt/vm/kvm"
+	cp "$kvm"/* "$root/opt/vm/kvm/"
+	cp "$top/scripts/vmkit/vm-boot" "$root/opt/vm/vm-boot"
+	chmod +x "$root/opt/vm/vm-boot"
+	cp "$vmlinuz" "$root/opt/vm/vmlinuz"
+	groot=$work/guest
+	rm -rf "$groot"
+	mkdir -p "$groot"/{bin,dev,proc,sys,tmp}
+	cp /bin/busybox "$groot/bin/busybox"
+	cp "$top/scripts/vmkit/guest-init" "$groot/init"
+	chmod +x "$groot/init"
+	(cd "$groot" && find . | cpio -o -H newc --quiet | gzip -9) > "$root/opt/vm/guest.gz"
+	rm -rf "$groot"
+
+	# QEMU: the binary, every library ldd lists and the loader, and the
+	# firmware it opens for -machine pc or q35 with -kernel (seen with
+	# strace): SeaBIOS, the linuxboot option ROMs, kvmvapic. It looks for
+	# them in ../share/qemu and ../share/seabios from the binary. The
+	# archive is rebuilt when any of those files changes.
+	qemu=/usr/bin/qemu-system-x86_64
+	vmcpio=$cache/vmkit-qemu.cpio.gz
+	files=$({ echo "$qemu"
+		  ldd "$qemu" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'
+		  printf '%s\n' /usr/share/seabios/bios-256k.bin \
+			/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+			/usr/share/qemu/kvmvapic.bin; } | sort -u)
+	stamp=$(for f in $files; do stat -L -c '%n %s %Y' "$f"; done)
+	if [ ! -e "$vmcpio" ] || [ "$stamp" != "$(cat "$vmcpio.stamp" 2>/dev/null)" ]; then
+		qroot=$work/qemu-root
+		rm -rf "$qroot"
+		for f in $files; do
+			mkdir -p "$qroot$(dirname "$f")"
+			cp -L "$f" "$qroot$f"
+		done
+		(cd "$qroot" && find . | cpio -o -H newc --quiet | gzip -9) > "$vmcpio.new"
+		mv "$vmcpio.new" "$vmcpio"
+		printf '%s\n' "$stamp" > "$vmcpio.stamp"
+		rm -rf "$qroot"
+	fi
+fi
 cat > "$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -134,6 +228,21 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 echo "numabox: $(uname -r), $(ls -d /sys/devices/system/node/node* | wc -l) nodes"
+rc=0
+# The VM kit (-V): the kvm modules in their order, before the command.
+if [ -d /opt/vm ]; then
+	export PATH=$PATH:/usr/bin:/opt/vm
+	ln -s /proc/self/fd /dev/fd
+	for m in $(cat /opt/vm/kvm/order); do
+		insmod "/opt/vm/kvm/$m" || break
+	done
+	if [ -c /dev/kvm ]; then
+		echo "numabox: /dev/kvm ($(cat /opt/vm/kvm/order | tr '\n' ' ')loaded)"
+	else
+		echo "numabox: no /dev/kvm"
+		rc=96
+	fi
+fi
 # Free memory in kB: MemFree plus the pages waiting on the per-CPU lists
 # (which MemFree leaves out, and which hold tens of MiB right after a large
 # free), after dropping the caches.
@@ -146,8 +255,7 @@ memfree > /tmp/memfree-before
 echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
 # A RAM disk for O_DIRECT; tests skip what needs it if it is missing.
 insmod /brd.ko rd_nr=1 rd_size=8192 2>/dev/null
-rc=0
-insmod /numaclaim.ko $(cat /params) || rc=$?
+[ $rc -ne 0 ] || insmod /numaclaim.ko $(cat /params) || rc=$?
 if [ $rc -eq 0 ]; then
 	sh -c "$(cat /command)" || rc=$?
 	# Every page back: rmmod works and MemFree returns to where it was.
@@ -174,6 +282,7 @@ poweroff -f
 EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+[ -z "$vmcpio" ] || cat "$vmcpio" >> "$work/initramfs.gz"
 
 log=$work/console.log
 status=0
