@@ -250,13 +250,36 @@ static int cmd_pool(int argc, char **argv)
 	return reached != want;
 }
 
+/* A new context with limit @max (UINT64_MAX: none) and the claim @e. */
+static int open_and_claim(const char *what,
+			  const struct numaclaim_claim_entry *e,
+			  unsigned int nr, uint64_t max)
+{
+	char msg[64];
+	int fd, ret;
+
+	fd = numaclaim_open();
+	if (fd < 0)
+		die(NUMACLAIM_DEV, 0, -fd);
+	if (max != UINT64_MAX) {
+		ret = numaclaim_set_max(fd, max);
+		snprintf(msg, sizeof(msg), "%s --max", what);
+		if (ret)
+			die(msg, NUMACLAIM_IOC_SET_MAX_PAGES, ret);
+	}
+	ret = numaclaim_claim(fd, e, nr);
+	if (ret)
+		die(what, NUMACLAIM_IOC_CLAIM, ret);
+	return fd;
+}
+
 static int cmd_claim(int argc, char **argv)
 {
 	struct numaclaim_claim_entry e[MAX_NODES + 1];
 	uint64_t max = UINT64_MAX;
 	char *spec, *tok, *save, fdstr[16];
 	unsigned int nr = 0;
-	int fd, i, ret;
+	int fd, i;
 
 	if (argc < 2)
 		die_usage("%s", "claim takes NODE:SIZE[,...] -- COMMAND");
@@ -282,17 +305,7 @@ static int cmd_claim(int argc, char **argv)
 	if (i >= argc - 1)
 		die_usage("%s", "claim needs -- COMMAND");
 
-	fd = numaclaim_open();
-	if (fd < 0)
-		die(NUMACLAIM_DEV, 0, -fd);
-	if (max != UINT64_MAX) {
-		ret = numaclaim_set_max(fd, max);
-		if (ret)
-			die("claim --max", NUMACLAIM_IOC_SET_MAX_PAGES, ret);
-	}
-	ret = numaclaim_claim(fd, e, nr);
-	if (ret)
-		die("claim", NUMACLAIM_IOC_CLAIM, ret);
+	fd = open_and_claim("claim", e, nr, max);
 	/* The context goes to COMMAND: no close-on-exec. */
 	if (fcntl(fd, F_SETFD, 0))
 		die("claim", 0, errno);
@@ -499,17 +512,7 @@ static int cmd_run(int argc, char **argv)
 		}
 		e[j].pages += mems[i].pages;
 	}
-	fd = numaclaim_open();
-	if (fd < 0)
-		die(NUMACLAIM_DEV, 0, -fd);
-	if (max != UINT64_MAX) {
-		ret = numaclaim_set_max(fd, max);
-		if (ret)
-			die("run --max", NUMACLAIM_IOC_SET_MAX_PAGES, ret);
-	}
-	ret = numaclaim_claim(fd, e, ne);
-	if (ret)
-		die("run: claim", NUMACLAIM_IOC_CLAIM, ret);
+	fd = open_and_claim("run: claim", e, ne, max);
 	for (i = 0; i < nr; i++) {
 		ret = numaclaim_alloc(fd, mems[i].pages, mems[i].node,
 				      mems[i].node == NUMACLAIM_ANY_NODE ? 0 :
