@@ -1,11 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the userspace selftests (numaclaim_test, then ctl_test.sh) in the
-# NUMA box on every kernel and topology: the 6.1 and 6.12 kernels (KVERS,
-# as the Makefile finds them) on the 2-node, 4-node and memoryless/CPU-less
-# (cxl) topologies. Each run also
-# checks the guest's kernel log, rmmod, and that free memory comes back.
+# Run the userspace selftests (numaclaim_test, file_test, then ctl_test.sh)
+# in the NUMA box on every kernel and topology: the 6.1 and 6.12 kernels
+# (KVERS, as the Makefile finds them) on the 2-node, 4-node and
+# memoryless/CPU-less (cxl) topologies. Each run also checks the guest's kernel log, rmmod, and that free memory comes back.
 # Ends with "boxtests: N passed, M failed" (one per kernel and topology).
 set -uo pipefail
 
@@ -22,17 +21,18 @@ for k in $kvers; do
 		log=$logdir/$k-$t.log
 		start=$(date +%s)
 		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- \
-			'numaclaim_test && ctl_test.sh' > "$log" 2>&1; then
+			'numaclaim_test && file_test && ctl_test.sh' > "$log" 2>&1; then
 			res=passed
 			passed=$((passed + 1))
 		else
 			res=FAILED
 			failed=$((failed + 1))
 		fi
-		totals=$(grep -m1 '^# Totals' "$log" || echo "# no totals")
+		totals=$(grep '^# Totals' "$log" | sed 's/^# Totals: //' | paste -sd'+' || true)
+		[ -n "$totals" ] || totals="no totals"
 		ctl=$(grep -m1 '^# ctl_test:' "$log" || echo "# ctl_test: not run")
 		echo "boxtests: $k $t: $res in $(( $(date +%s) - start ))s;" \
-			"selftests ${totals#\# Totals: }; ${ctl#\# }"
+			"selftests $totals; ${ctl#\# }"
 		if [ "$res" = FAILED ]; then
 			grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^# ' "$log" | head -30
 		fi
