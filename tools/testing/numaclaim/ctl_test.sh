@@ -50,14 +50,15 @@ run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
 run "claim same node twice" 1 "a node twice" \
 	numaclaimctl claim 0:4K,0:4K -- true
 
-# run: claim, allocate, export and start the VMM with the files.
+# run: claim, allocate, export and start the VMM with the files (node 0
+# has 256 pages now, node 1 what the selftests left: 100).
 run "run puts the files' paths for @N" 0 \
 	'^mem-path=/proc/self/fd/[0-9]*|/proc/self/fd/[0-9]*,x|x@1|@7$' \
-	numaclaimctl run --mem 0:512K --mem 1:1M -- \
+	numaclaimctl run --mem 0:512K --mem 1:256K -- \
 	sh -c 'echo "$0|$1|$2|$3"' mem-path=@0 @1,x x@1 @7
 run "run: the VMM's memory is on its nodes" 0 \
-	'"node": 0, .*"allocated_pages": 128, .*"node": 1, .*"allocated_pages": 256,' \
-	numaclaimctl run --mem 0:512K --mem 1:1M -- numaclaimctl status --json
+	'"node": 0, .*"allocated_pages": 128, .*"node": 1, .*"allocated_pages": 64,' \
+	numaclaimctl run --mem 0:512K --mem 1:256K -- numaclaimctl status --json
 run "run: the file opens by path and has the size" 0 '^8192$' \
 	numaclaimctl run --mem 1:8K -- sh -c 'stat -L -c %s /dev/fd/$NUMACLAIM_MEM_FDS'
 run "run refuses before starting the VMM" 1 \
