@@ -50,17 +50,23 @@ run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
 run "claim same node twice" 1 "a node twice" \
 	numaclaimctl claim 0:4K,0:4K -- true
 
-# run: claim, allocate, export and start the VMM with the files (node 0
-# has 256 pages now, node 1 what the selftests left: 100).
+# run: claim, allocate, export and start the VMM with the files: on node
+# 0 (256 pages now) and on the next node with a pool (what the selftests
+# left it: 100 pages).
+n1=
+for d in /sys/kernel/numaclaim/nodes/node*; do
+	[ "${d##*node}" != 0 ] && [ "$(cat "$d/pool_pages")" -gt 0 ] &&
+		{ n1=${d##*node}; break; }
+done
 run "run puts the files' paths for @N" 0 \
 	'^mem-path=/proc/self/fd/[0-9]*|/proc/self/fd/[0-9]*,x|x@1|@7$' \
-	numaclaimctl run --mem 0:512K --mem 1:256K -- \
+	numaclaimctl run --mem 0:512K --mem "$n1:256K" -- \
 	sh -c 'echo "$0|$1|$2|$3"' mem-path=@0 @1,x x@1 @7
 run "run: the VMM's memory is on its nodes" 0 \
-	'"node": 0, .*"allocated_pages": 128, .*"node": 1, .*"allocated_pages": 64,' \
-	numaclaimctl run --mem 0:512K --mem 1:256K -- numaclaimctl status --json
+	"\"node\": 0, .*\"allocated_pages\": 128, .*\"node\": $n1, .*\"allocated_pages\": 64," \
+	numaclaimctl run --mem 0:512K --mem "$n1:256K" -- numaclaimctl status --json
 run "run: the file opens by path and has the size" 0 '^8192$' \
-	numaclaimctl run --mem 1:8K -- sh -c 'stat -L -c %s /dev/fd/$NUMACLAIM_MEM_FDS'
+	numaclaimctl run --mem "$n1:8K" -- sh -c 'stat -L -c %s /dev/fd/$NUMACLAIM_MEM_FDS'
 run "run refuses before starting the VMM" 1 \
 	'^numaclaimctl: run: claim: not enough unclaimed free pages on that node or on the host$' \
 	numaclaimctl run --mem 0:2M -- echo STARTED
