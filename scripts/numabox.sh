@@ -24,7 +24,8 @@
 #           needs, loaded before the command; no /dev/kvm fails the run),
 #           Debian's qemu-system-x86_64 in /usr/bin, and /opt/vm/vm-boot
 #           (scripts/vmkit/vm-boot) to boot a guest of the same kernel
-#           with scripts/vmkit/guest-init
+#           with scripts/vmkit/guest-init; a QEMU with an empty VM runs
+#           from before the command to the end (see the init below)
 #   COMMAND runs in the guest with /bin (busybox) and /opt/numaclaim (the
 #           project's programs) on PATH, and with -V /usr/bin and /opt/vm;
 #           /dev/fd links to /proc/self/fd
@@ -45,7 +46,7 @@ while getopts "k:t:p:T:qV" opt; do
 	T) timeout=$OPTARG ;;
 	q) quiet=1 ;;
 	V) vmkit=1 ;;
-	*) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -236,11 +237,34 @@ ln -s /proc/self/fd /dev/fd
 echo "numabox: $(uname -r), $(ls -d /sys/devices/system/node/node* | wc -l) nodes"
 rc=0
 # The VM kit (-V): the kvm modules in their order, before the command.
+# Loading them and creating the first VM patch code that every CPU runs
+# (the first VM switches on preempt_notifier_key, a jump in __schedule),
+# and under TCG another CPU can run the int3 of such a patch after the
+# patch is done: seen once, "Oops: int3" in __schedule on 6.12 as QEMU
+# created its VM. So the other CPUs are offline meanwhile, and a VM with no
+# CPUs and no machine (QEMU -machine none -S) lives until poweroff, so the
+# key stays on and later VMs patch nothing there.
 if [ -d /opt/vm ]; then
 	export PATH=$PATH:/usr/bin:/opt/vm
+	cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]* 2>/dev/null)
+	for c in $cpus; do echo 0 > "$c/online"; done
 	for m in $(cat /opt/vm/kvm/order); do
 		insmod "/opt/vm/kvm/$m" || break
 	done
+	if [ -c /dev/kvm ]; then
+		qemu-system-x86_64 -machine none -accel kvm -nodefaults -display none \
+			-monitor none -S < /dev/null > /tmp/kvm-holder.log 2>&1 &
+		holder=$! n=0
+		until ls -l /proc/$holder/fd 2>/dev/null | grep -q kvm-vm; do
+			n=$((n + 1))
+			if [ $n -gt 300 ] || ! kill -0 $holder 2>/dev/null; then
+				echo "numabox: no holder VM: $(cat /tmp/kvm-holder.log)"
+				break
+			fi
+			sleep 0.1
+		done
+	fi
+	for c in $cpus; do echo 1 > "$c/online"; done
 	if [ -c /dev/kvm ]; then
 		echo "numabox: /dev/kvm ($(cat /opt/vm/kvm/order | tr '\n' ' ')loaded)"
 	else
