@@ -4,7 +4,8 @@
 # Run the userspace selftests (numaclaim_test, file_test, then ctl_test.sh)
 # in the NUMA box on every kernel and topology: the 6.1 and 6.12 kernels
 # (KVERS, as the Makefile finds them) on the 2-node, 4-node and
-# memoryless/CPU-less (cxl) topologies. Each run also checks the guest's kernel log, rmmod, and that free memory comes back.
+# memoryless/CPU-less (cxl) topologies. Each run also checks the guest's
+# kernel log, rmmod, and that free memory comes back.
 # Ends with "boxtests: N passed, M failed" (one per kernel and topology).
 set -uo pipefail
 
