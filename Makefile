@@ -131,6 +131,6 @@ help:
 	@echo "                both kernels (scripts/vmtests.sh)"
 	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box, vmtest:"
 	@echo "                what CI runs"
-	@echo "make demo       the NUMA box demo: claims on two nodes, in qemu"
+	@echo "make demo       the NUMA box demo: two QEMU/KVM guests on claimed memory"
 	@echo "make deps       install the Debian packages needed (root)"
 	@echo "make clean      remove build products (keeps the kernel source)"

@@ -10,11 +10,10 @@
 
 say() { printf '\n== %s\n' "$*"; }
 
-# up NAME: wait for NAME's guest to reach userspace, showing progress.
+# up NAME PID: wait for NAME's guest to reach userspace, showing progress.
 up() {
-	t=0
 	while ! grep -q GUEST-UP "/tmp/$1.log" 2>/dev/null; do
-		t=$((t + 1))
+		t=$(($(date +%s) - start))
 		if [ $t -gt 240 ] || ! kill -0 "$2" 2>/dev/null; then
 			echo "VMM $1: no guest after ${t}s"
 			cat "/tmp/$1.err" 2>/dev/null
@@ -23,7 +22,8 @@ up() {
 		[ $((t % 5)) -ne 0 ] || echo "   ... ${t}s, waiting for guest $1"
 		sleep 1
 	done
-	echo "VMM $1: guest up after ${t}s: $(grep -m1 GUEST-UP "/tmp/$1.log" | tr -d '\r')"
+	echo "VMM $1: guest up after $(($(date +%s) - start))s:" \
+		"$(grep -m1 GUEST-UP "/tmp/$1.log" | tr -d '\r')"
 }
 
 # vmm NAME NODE: an unmodified QEMU whose 128 MiB of guest RAM is a
@@ -34,6 +34,10 @@ vmm() {
 		-object memory-backend-file,id=ram,size=128M,share=on,mem-path=@0 \
 		-numa node,memdev=ram > "/tmp/$1.err" 2>&1 &
 }
+
+# Kernel messages stay in the log (the box checks it at the end), off the
+# console.
+dmesg -n 1
 
 say "A host with two nodes and a 192 MiB pool on each"
 numaclaimctl status
