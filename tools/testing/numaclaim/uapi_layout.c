@@ -56,9 +56,14 @@ CHECK(sizeof(struct numaclaim_pool) == 16);
 CHECK(offsetof(struct numaclaim_pool, reserved) == 4);
 CHECK(offsetof(struct numaclaim_pool, pages) == 8);
 
+CHECK(sizeof(struct numaclaim_export) == 16);
+CHECK(offsetof(struct numaclaim_export, flags) == 8);
+CHECK(offsetof(struct numaclaim_export, fd) == 12);
+
 /* The ioctl numbers carry those sizes, the same on every ABI. */
 CHECK(_IOC_SIZE(NUMACLAIM_IOC_ALLOC) == 40);
 CHECK(_IOC_SIZE(NUMACLAIM_IOC_INFO) == 72);
+CHECK(_IOC_SIZE(NUMACLAIM_IOC_EXPORT) == 16);
 CHECK(_IOC_TYPE(NUMACLAIM_IOC_CLAIM) == NUMACLAIM_IOC_MAGIC);
 
 int main(void)
