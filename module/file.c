@@ -207,7 +207,12 @@ int numaclaim_file_create(struct numaclaim_allocation *a, struct file **filep)
 		ret = PTR_ERR(inode);
 		goto err_unpin;
 	}
-	inode->i_mode = S_IFREG | 0600;
+	/*
+	 * Whoever holds the fd may open it again by path, whatever its
+	 * uid, as with memfd: reaching /proc/PID/fd/N already takes the
+	 * right to look into that process's files. fchmod/fchown work.
+	 */
+	inode->i_mode = S_IFREG | 0666;
 	inode->i_op = &numaclaim_file_iops;
 	inode->i_fop = &numaclaim_file_fops;
 	inode->i_private = a;
@@ -220,9 +225,8 @@ int numaclaim_file_create(struct numaclaim_allocation *a, struct file **filep)
 		ret = PTR_ERR(file);
 		goto err_iput;
 	}
-#ifdef FMODE_LSEEK
-	file->f_mode |= FMODE_LSEEK;
-#endif
+	/* As for memfd: ftruncate() to a size past 2 GiB must not fail. */
+	file->f_flags |= O_LARGEFILE;
 	file->private_data = a;
 	a->nr_files = 1;
 	/* What fops_get() takes on an open; fput() gives it back. */

@@ -33,6 +33,8 @@
 #include "nc_common.h"
 
 #define NC_FS_MAGIC	0x6e636c66
+/* The kernel's O_LARGEFILE on x86_64, which glibc defines as 0 there. */
+#define NC_O_LARGEFILE	0100000
 
 /* EXPORT: the new fd, or -errno; @fd_out is poisoned first. */
 static int nc_export(int fd, uint64_t offset, uint32_t flags)
@@ -137,6 +139,9 @@ TEST_F(nc, export_size_and_truncate)
 	EXPECT_EQ(NC_FS_MAGIC, (unsigned long)sfs.f_type);
 	EXPECT_EQ(0, fcntl(f, F_GETFD) & FD_CLOEXEC);
 	EXPECT_EQ(O_RDWR, fcntl(f, F_GETFL) & O_ACCMODE);
+	/* Else ftruncate() to its own size fails past 2 GiB (EINVAL). */
+	EXPECT_EQ(NC_O_LARGEFILE, fcntl(f, F_GETFL) & NC_O_LARGEFILE);
+	EXPECT_EQ(0666, st.st_mode & 0777);
 
 	EXPECT_EQ(-EBUSY, nc_export(self->fd, off, 0));
 	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
@@ -319,6 +324,51 @@ TEST_F(nc, export_reopen_by_path)
 	close(h);
 	EXPECT_EQ(200, T(self));
 	EXPECT_EQ(EINVAL, nc_release(self->fd, off));
+}
+
+/*
+ * A root toolstack hands the fd to a VMM that runs as another user: the
+ * VMM opens it by path and maps it.
+ */
+TEST_F(nc, export_reopen_other_user)
+{
+	unsigned char *p;
+	uint64_t off = 0;
+	int f, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 2, self->n0, 0, &off));
+	f = nc_export(self->fd, off, 0);
+	ASSERT_LE(0, f);
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char path[64];
+		unsigned char *m;
+		int g;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(1);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", f);
+		g = open(path, O_RDWR);
+		if (g < 0)
+			_exit(2);
+		m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, g, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		m[PAGE] = 0x77;
+		/* Without the fd, the device itself stays root's. */
+		_exit(open(DEV, O_RDWR) < 0 && errno == EACCES ? 0 : 4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0x77, p[PAGE]);
+	munmap(p, 2 * PAGE);
+	close(f);
+	EXPECT_EQ(200, T(self));
 }
 
 /* Passed with SCM_RIGHTS, as a VMM passes guest RAM to a vhost-user backend. */

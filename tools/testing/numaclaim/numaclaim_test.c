@@ -478,6 +478,43 @@ TEST_F(nc, mmap_window_inside)
 	EXPECT_EQ(0, nc_release(self->fd, off));
 }
 
+/*
+ * Two windows mapped side by side with contiguous offsets, one mapping
+ * split by mprotect and by a partial munmap, one moved by mremap: the
+ * kernel may merge, split and move VMAs, and RELEASE must still see
+ * exactly when the last page is unmapped.
+ */
+TEST_F(nc, mmap_merge_split_move)
+{
+	unsigned char *p, *q, *r;
+	uint64_t off = 0;
+
+	ASSERT_EQ(0, nc_alloc(self->fd, 8, ANY, 0, &off));
+	p = mmap(NULL, 8 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(p, mmap(p, 2 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED, self->fd, off));
+	ASSERT_EQ(p + 2 * PAGE, mmap(p + 2 * PAGE, 2 * PAGE,
+				     PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, self->fd,
+				     off + 2 * PAGE));
+	munmap(p + 4 * PAGE, 4 * PAGE);
+	p[3 * PAGE] = 9;
+	EXPECT_EQ(0, mprotect(p + PAGE, PAGE, PROT_READ));
+	EXPECT_EQ(0, munmap(p + 2 * PAGE, PAGE));
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	q = mremap(p + 3 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   p + 6 * PAGE);
+	ASSERT_EQ(p + 6 * PAGE, q);
+	EXPECT_EQ(9, q[0]);
+	r = mremap(q, PAGE, 2 * PAGE, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, r);
+	munmap(p, 2 * PAGE);
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	munmap(q, PAGE);
+	EXPECT_EQ(0, nc_release(self->fd, off));
+}
+
 /* A read-only fd maps its allocations MAP_SHARED for reading. */
 TEST_F(nc, mmap_read_only_fd)
 {
