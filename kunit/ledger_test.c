@@ -140,6 +140,11 @@ static int lt_alloc_order(struct lt *f, int who, unsigned long pages,
 	return ret;
 }
 
+static int lt_set_max(struct lt *f, int who, unsigned long max)
+{
+	return numaclaim_account_set_max(&f->acct[who], max, false);
+}
+
 static int lt_alloc(struct lt *f, int who, unsigned long pages, int node,
 		    unsigned int flags)
 {
@@ -344,7 +349,7 @@ static void numaclaim_ledger_test_stake_limit_before_memory(struct kunit *test)
 	struct lt *f = lt_get(test);
 	struct lt_snap *s;
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 1000), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 1000), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, B, { ANY, 190 }), 0);
 	s = lt_snap(test);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 1001 }), -EINVAL);
@@ -357,7 +362,7 @@ static void numaclaim_ledger_test_stake_limit_counts_held(struct kunit *test)
 {
 	struct lt *f = lt_get(test);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 50), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 50), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 20, 0, 0), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 31 }), -EINVAL);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 30 }), 0);
@@ -600,7 +605,7 @@ static void numaclaim_ledger_test_alloc_unclaimed_limit(struct kunit *test)
 	struct lt *f = lt_get(test);
 	struct lt_snap *s;
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 100), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 100), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 60 }), 0);
 	s = lt_snap(test);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 41, ANY, UNCLAIMED), -EDQUOT);
@@ -760,7 +765,7 @@ static void numaclaim_ledger_test_consume_limit_whole_alloc(struct kunit *test)
 {
 	struct lt *f = lt_get(test);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 100), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 100), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 80, 1, EXACT), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 10 }), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 16, 1, 0), 0);
@@ -793,7 +798,7 @@ static void numaclaim_ledger_test_consume_limit_excess(struct kunit *test)
 	const struct lt_excess_case *c = test->param_value;
 	struct lt *f = lt_get(test);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], c->max), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, c->max), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 100 }), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 64, 1, 0), 0);
 	KUNIT_EXPECT_EQ(test, lt_claim(f, A, 0), c->claim_left);
@@ -805,7 +810,7 @@ static void numaclaim_ledger_test_consume_limit_host_first(struct kunit *test)
 {
 	struct lt *f = lt_get(test);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 60), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 60), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 30 }, { ANY, 20 }), 0);
 	/* 20 on n1: the host-level claim pays them (step 2), none left. */
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 20, 1, EXACT), 0);
@@ -814,7 +819,7 @@ static void numaclaim_ledger_test_consume_limit_host_first(struct kunit *test)
 	numaclaim_account_reset(&f->acct[A]);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 20 }, { ANY, 20 }), 0);
 	/* tot 20 + claims 40 = 60: UNCLAIMED has no room at all. */
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 60), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 60), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 25, 1, UNCLAIMED), -EDQUOT);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 30, 1, EXACT), 0);
 	/* 20 from any (step 2), then 10 of excess from n0 (step 4). */
@@ -830,7 +835,7 @@ static void numaclaim_ledger_test_alloc_refused_costs_nothing(struct kunit *test
 	struct lt *f = lt_get(test);
 	struct lt_snap *s;
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 10), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 10), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 10 }), 0);
 	s = lt_snap(test);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 16, ANY, 0), -EDQUOT);
@@ -847,7 +852,7 @@ static void numaclaim_ledger_test_alloc_limit_before_memory(struct kunit *test)
 	struct lt *f = lt_get(test);
 
 	KUNIT_EXPECT_EQ(test, STAKE(f, B, { ANY, 200 }), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 10), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 10), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 11, ANY, 0), -EDQUOT);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 10, ANY, 0), -ENOMEM);
 	lt_check(test);
@@ -900,7 +905,7 @@ static void numaclaim_ledger_test_alloc_invalid(struct kunit *test)
 	struct lt *f = lt_get(test);
 	struct lt_snap *s;
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 0), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 0), 0);
 	s = lt_snap(test);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, c->pages, c->node, c->flags),
 			-EINVAL);
@@ -980,7 +985,7 @@ static void numaclaim_ledger_test_alloc_check_only(struct kunit *test)
 	struct lt_snap *s;
 
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 1, 30 }), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[B], 50), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, B, 50), 0);
 	s = lt_snap(test);
 	req.parts = f->parts;
 	req.pages = 120;
@@ -1011,7 +1016,7 @@ static void numaclaim_ledger_test_view(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 30 }, { ANY, 10 }), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, B, { 1, 5 }), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 20, 1, EXACT), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 500), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 500), 0);
 	memset(nodes, 0xcc, sizeof(nodes));
 	numaclaim_ledger_view(&f->ledger, &f->acct[A], &v, nodes, 3);
 	KUNIT_EXPECT_EQ(test, v.pool, 200UL);
@@ -1084,11 +1089,11 @@ static void numaclaim_ledger_test_limit_below_held(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 20 }), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 10, ANY, 0), 0);
 	s = lt_snap(test);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 19), -EBUSY);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 9), -EBUSY);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 19), -EBUSY);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 9), -EBUSY);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 0), -EBUSY);
 	lt_expect_unchanged(test, s);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 20), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 20), 0);
 	KUNIT_EXPECT_EQ(test, f->acct[A].max, 20UL);
 	lt_check(test);
 }
@@ -1098,12 +1103,153 @@ static void numaclaim_ledger_test_limit_unlimited(struct kunit *test)
 {
 	struct lt *f = lt_get(test);
 
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 5), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 5), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 6 }), -EINVAL);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 6, ANY, 0), -EDQUOT);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], ULONG_MAX), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, ULONG_MAX), 0);
 	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 200 }), 0);
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 200, ANY, 0), 0);
+	lt_check(test);
+}
+
+/*
+ * A sealed limit may be lowered, never raised or lifted: EPERM, nothing
+ * moves; an unsealed one may be raised by whoever holds the account.
+ */
+static void numaclaim_ledger_test_limit_sealed(struct kunit *test)
+{
+	struct lt *f = lt_get(test);
+	struct lt_snap *s;
+
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 50),
+			0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 60),
+			0);
+	KUNIT_EXPECT_FALSE(test, f->acct[A].sealed);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], 40, true),
+			0);
+	KUNIT_EXPECT_TRUE(test, f->acct[A].sealed);
+	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 10, ANY, 0), 0);
+	s = lt_snap(test);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 41),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], ULONG_MAX,
+							true), -EPERM);
+	/* Lowering below what is held is still EBUSY, not EPERM. */
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 9),
+			-EBUSY);
+	lt_expect_unchanged(test, s);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 40),
+			0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, 30),
+			0);
+	KUNIT_EXPECT_TRUE(test, f->acct[A].sealed);
+	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 21, ANY, 0), -EDQUOT);
+	/* Another account is not affected. */
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, B, 5),
+			0);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[B], ULONG_MAX,
+							false), 0);
+	lt_check(test);
+}
+
+/* Charge with an undo record, as an allocation does. */
+static int lt_alloc_undo(struct lt *f, int who, unsigned long pages, int node,
+			 unsigned int flags, struct numaclaim_undo *undo)
+{
+	struct numaclaim_charge req = {
+		.pages = pages,
+		.node = node,
+		.flags = flags,
+		.parts = f->parts,
+		.undo = undo,
+	};
+	int ret;
+
+	ret = numaclaim_account_charge(&f->acct[who], &req);
+	f->nr_parts = req.nr_parts;
+	return ret;
+}
+
+static void lt_uncharge_parts(struct lt *f, int who)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr_parts; i++)
+		numaclaim_account_uncharge(&f->acct[who], f->parts[i].node,
+					   f->parts[i].pages, 0);
+}
+
+/*
+ * A charge undone puts every count back as it was, the claims given up by
+ * each of DESIGN.md's consumption steps included:
+ *  - node claim and host-level claim (steps 1 and 2);
+ *  - the deficit taken from the account's claims on other nodes (step 3),
+ *    with B's host-level claim of 150 making T = O.
+ */
+static void numaclaim_ledger_test_unwind(struct kunit *test)
+{
+	struct lt *f = lt_get(test);
+	unsigned long claims[LT_MAX_NODES + 1];
+	struct numaclaim_undo undo = { .claims = claims };
+	struct lt_snap *s;
+
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 10 }, { ANY, 30 }), 0);
+	s = lt_snap(test);
+	KUNIT_ASSERT_EQ(test, lt_alloc_undo(f, A, 25, 0, 0, &undo), 0);
+	KUNIT_EXPECT_EQ(test, f->acct[A].claims, 15UL);
+	KUNIT_EXPECT_EQ(test, claims[0], 10UL);
+	KUNIT_EXPECT_EQ(test, claims[1], 0UL);
+	KUNIT_EXPECT_EQ(test, claims[2], 15UL);
+	lt_uncharge_parts(f, A);
+	numaclaim_account_unwind(&f->acct[A], &undo);
+	lt_expect_unchanged(test, s);
+	numaclaim_account_reset(&f->acct[A]);
+
+	KUNIT_EXPECT_EQ(test, STAKE(f, B, { ANY, 150 }), 0);
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 50 }), 0);
+	s = lt_snap(test);
+	KUNIT_ASSERT_EQ(test, lt_alloc_undo(f, A, 10, 1, EXACT, &undo), 0);
+	KUNIT_EXPECT_EQ(test, lt_claim(f, A, 0), 40UL);
+	KUNIT_EXPECT_EQ(test, claims[0], 10UL);
+	lt_uncharge_parts(f, A);
+	numaclaim_account_unwind(&f->acct[A], &undo);
+	lt_expect_unchanged(test, s);
+	lt_check(test);
+}
+
+/*
+ * Undone only as far as the invariants allow: when another account took
+ * the room in between, or the account set its claims again, what is gone
+ * stays gone.
+ */
+static void numaclaim_ledger_test_unwind_partial(struct kunit *test)
+{
+	struct lt *f = lt_get(test);
+	unsigned long claims[LT_MAX_NODES + 1];
+	struct numaclaim_undo undo = { .claims = claims };
+
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 0, 100 }), 0);
+	KUNIT_ASSERT_EQ(test, lt_alloc_undo(f, A, 60, 0, EXACT, &undo), 0);
+	/* Node 0 has 40 free, unclaimed 0; A's claim there is 40. */
+	KUNIT_EXPECT_EQ(test, lt_claim(f, A, 0), 40UL);
+	lt_uncharge_parts(f, A);
+	/* 60 free again and unclaimed: B claims 50 of them. */
+	KUNIT_EXPECT_EQ(test, STAKE(f, B, { 0, 50 }), 0);
+	numaclaim_account_unwind(&f->acct[A], &undo);
+	KUNIT_EXPECT_EQ(test, lt_claim(f, A, 0), 50UL);
+	KUNIT_EXPECT_EQ(test, lt_claimed(f, 0), 100UL);
+	lt_check(test);
+
+	numaclaim_account_reset(&f->acct[A]);
+	numaclaim_account_reset(&f->acct[B]);
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 20 }), 0);
+	KUNIT_ASSERT_EQ(test, lt_alloc_undo(f, A, 20, ANY, 0, &undo), 0);
+	lt_uncharge_parts(f, A);
+	KUNIT_EXPECT_EQ(test, STAKE(f, A, { 1, 5 }), 0);
+	numaclaim_account_unwind(&f->acct[A], &undo);
+	KUNIT_EXPECT_EQ(test, lt_claim(f, A, ANY), 0UL);
+	KUNIT_EXPECT_EQ(test, f->acct[A].claims, 5UL);
 	lt_check(test);
 }
 
@@ -1269,7 +1415,7 @@ static void numaclaim_ledger_test_boundary_huge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lt_alloc(f, A, 10, 0, 0), 0);
 	if (c->op == LT_ALLOC || c->op == LT_ALLOC_UNCLAIMED)
 		KUNIT_EXPECT_EQ(test, STAKE(f, A, { ANY, 20 }), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&f->acct[A], c->max), 0);
+	KUNIT_EXPECT_EQ(test, lt_set_max(f, A, c->max), 0);
 	s = lt_snap(test);
 	switch (c->op) {
 	case LT_STAKE_ANY:
@@ -1658,7 +1804,7 @@ static void numaclaim_ledger_test_random_against_model(struct kunit *test)
 				pages += rm_rand(&rs, 100);
 				break;
 			}
-			ret = numaclaim_account_set_max(&f->acct[a], pages);
+			ret = lt_set_max(f, a, pages);
 			mret = pages < rm_tot(m, a) + rm_claims(m, a) ? -EBUSY : 0;
 			if (!mret)
 				m->max[a] = pages;
@@ -1725,6 +1871,9 @@ static struct kunit_case numaclaim_ledger_test_cases[] = {
 	KUNIT_CASE(numaclaim_ledger_test_release_gone_pages),
 	KUNIT_CASE(numaclaim_ledger_test_limit_below_held),
 	KUNIT_CASE(numaclaim_ledger_test_limit_unlimited),
+	KUNIT_CASE(numaclaim_ledger_test_limit_sealed),
+	KUNIT_CASE(numaclaim_ledger_test_unwind),
+	KUNIT_CASE(numaclaim_ledger_test_unwind_partial),
 	KUNIT_CASE(numaclaim_ledger_test_end_of_account),
 	KUNIT_CASE(numaclaim_ledger_test_pool_shrink_host_claim),
 	KUNIT_CASE(numaclaim_ledger_test_pool_shrink_node_claim),

@@ -127,17 +127,22 @@ static void pt_take(struct kunit *test, unsigned long nr)
 		.parts = parts,
 	};
 
+	unsigned long taken;
+
 	KUNIT_ASSERT_EQ(test, numaclaim_account_charge(&p->acct, &req), 0);
-	KUNIT_ASSERT_EQ(test, numaclaim_pool_take(&p->host, 0, nr, p->pages),
-			nr);
+	KUNIT_ASSERT_EQ(test, numaclaim_pool_take(&p->host, 0, nr, p->pages,
+						  &taken), 0);
+	KUNIT_ASSERT_EQ(test, taken, nr);
 }
 
 static void pt_give_back(struct kunit *test, unsigned long nr)
 {
 	struct pt *p = test->priv;
-	unsigned long gone;
+	unsigned long gone, kept;
 
-	gone = numaclaim_pool_give_back(&p->host, 0, p->pages, nr);
+	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, nr, false,
+					&gone);
+	KUNIT_EXPECT_EQ(test, kept, 0UL);
 	numaclaim_account_uncharge(&p->acct, 0, nr, gone);
 }
 
@@ -267,30 +272,74 @@ static void numaclaim_pool_test_take_is_zero(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
-/* A page still referenced is not reused: the pool replaces it. */
+/*
+ * A page still referenced is neither reused nor given away: the pool keeps
+ * it aside, still charged, until only the pool holds it.
+ *   pool 4; take 2; pin page 1; give both back -> 1 kept, busy 1, 3 free;
+ *   offered again while pinned -> kept; unpinned -> back, 4 free.
+ */
 static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
 {
 	struct pt *p = test->priv;
 	struct numaclaim_node_view nv;
+	unsigned long gone = 7, kept;
 	struct page *pinned;
 
 	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 4), 4UL);
 	pt_take(test, 2);
 	pinned = p->pages[1];
 	get_page(pinned);
-	KUNIT_EXPECT_EQ(test, numaclaim_pool_give_back(&p->host, 0, p->pages, 2),
-			1UL);
-	numaclaim_account_uncharge(&p->acct, 0, 2, 1);
-	/* The pool let the page go: only our reference is left. */
-	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 1);
+	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 2, false, &gone);
+	KUNIT_EXPECT_EQ(test, kept, 1UL);
+	KUNIT_EXPECT_EQ(test, gone, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, p->pages[0], pinned);
+	numaclaim_account_uncharge(&p->acct, 0, 2 - kept, gone);
+	/* The pool kept its reference. */
+	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 2);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, -1), 1UL);
+	numaclaim_ledger_node_view(&p->host.ledger, &p->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 1UL);
+	KUNIT_EXPECT_EQ(test, nv.avail, 3UL);
+	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
+	pt_expect_lists(test, 0);
+
+	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 1, true, &gone);
+	KUNIT_EXPECT_EQ(test, kept, 1UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
+	put_page(pinned);
+	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 1, true, &gone);
+	KUNIT_EXPECT_EQ(test, kept, 0UL);
+	numaclaim_account_uncharge(&p->acct, 0, 1, gone);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 0UL);
 	numaclaim_ledger_node_view(&p->host.ledger, &p->acct, 0, &nv);
 	KUNIT_EXPECT_EQ(test, nv.held, 0UL);
-	KUNIT_EXPECT_LE(test, nv.pool, 4UL);
-	numaclaim_pool_flush(&p->host);
-	KUNIT_EXPECT_EQ(test, p->host.pool[0].lost, 0UL);
-	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
-	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
-	put_page(pinned);
+	KUNIT_EXPECT_EQ(test, nv.avail, 4UL);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * Growing past what the counts hold gives the new pages back and leaves
+ * the lists whole: node 1 (no memory) is counted ULONG_MAX - 1 free pages,
+ * so node 0 cannot add 2.
+ */
+static void numaclaim_pool_test_grow_overflow(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+
+	KUNIT_ASSERT_EQ(test, numaclaim_ledger_add_pages(&p->host.ledger, 1,
+							 ULONG_MAX - 1), 0);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 2), 0UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_dirty + pn->nr_clean, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pn->dirty));
+	KUNIT_EXPECT_TRUE(test, list_empty(&pn->clean));
+	pt_expect_lists(test, 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_ledger_remove_pages(&p->host.ledger, 1,
+							    ULONG_MAX),
+			ULONG_MAX - 1);
+	/* And the pool still grows once the counts have room. */
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 2), 2UL);
 	pt_expect_lists(test, 0);
 }
 
@@ -397,7 +446,8 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	ctx = numaclaim_context_create(&p->host);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&ctx->acct, 20), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_account_set_max(&ctx->acct, 20, false),
+			0);
 
 	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 21, 0, 0, &off,
 					   NULL, 0), -EDQUOT);
@@ -409,7 +459,7 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 1, 4, 0, &off,
 					   NULL, 0), -EINVAL);
 	/* The host has 32: unclaimed 22, so 23 UNCLAIMED is too many. */
-	numaclaim_account_set_max(&ctx->acct, ULONG_MAX);
+	numaclaim_account_set_max(&ctx->acct, ULONG_MAX, false);
 	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 23, 0,
 					   NUMACLAIM_CHARGE_UNCLAIMED,
 					   &off, NULL, 0), -ENOMEM);
@@ -421,6 +471,158 @@ static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
 	KUNIT_EXPECT_EQ(test, v.avail, 32UL);
 	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * An allocation that fails after its charge (its answer could not reach
+ * userspace) costs no claim: CLAIM {node 0: 10, any: 40}; 16 pages from
+ * any node consume node 0's 10 and 6 of any; abort -> 10 and 40 again.
+ */
+static void numaclaim_pool_test_context_abort_claims(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_stake st[] = {
+		{ 0, 10 }, { NUMACLAIM_LEDGER_ANY, 40 },
+	};
+	struct numaclaim_allocation *un;
+	struct numaclaim_context *ctx;
+	struct numaclaim_node_view nv;
+	struct numaclaim_view v;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 64), 64UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_account_stake(&ctx->acct, st, 2), 0);
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 16,
+						      NUMACLAIM_LEDGER_ANY, 0,
+						      NULL, 0, &un), 0);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.claims, 34UL);
+	numaclaim_context_abort(ctx, un);
+
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.claims, 50UL);
+	KUNIT_EXPECT_EQ(test, v.claim_any, 40UL);
+	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
+	KUNIT_EXPECT_EQ(test, v.avail, 64UL);
+	KUNIT_EXPECT_EQ(test, v.outstanding, 50UL);
+	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.claim, 10UL);
+	KUNIT_EXPECT_EQ(test, nv.claimed, 10UL);
+
+	/* Claims set again in between are not topped up. */
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 16,
+						      NUMACLAIM_LEDGER_ANY, 0,
+						      NULL, 0, &un), 0);
+	numaclaim_account_reset(&ctx->acct);
+	KUNIT_ASSERT_EQ(test, numaclaim_account_stake(&ctx->acct, st, 1), 0);
+	numaclaim_context_abort(ctx, un);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.claims, 10UL);
+	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * Pages released while still referenced stay charged to the context, and
+ * count against its limit, until the reference drops; closing the context
+ * does not let them go either.
+ *   max 8; alloc 4, pin one page, release -> tot 1, busy 1;
+ *   alloc 8 -> EDQUOT, alloc 7 -> ok; unpin -> tot 7, busy 0.
+ */
+static void numaclaim_pool_test_context_release_busy(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_context *ctx;
+	struct numaclaim_allocation *a;
+	struct numaclaim_view v;
+	unsigned long off, b;
+	struct page *pinned;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 32), 32UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_account_set_max(&ctx->acct, 8, false),
+			0);
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 4, 0, 0, NULL, 0,
+						      &a), 0);
+	off = a->pgoff;
+	pinned = a->pages[2];
+	get_page(pinned);
+	numaclaim_context_publish(ctx, a);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off), 0);
+
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.tot, 1UL);
+	KUNIT_EXPECT_EQ(test, v.avail, 31UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->busy), 1L);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
+	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 2);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 8, 0, 0, &b, NULL, 0),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 7, 0, 0, &b, NULL, 0), 0);
+	/* Looked at again while pinned: still held. */
+	flush_delayed_work(&p->host.busy_work);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->busy), 1L);
+
+	put_page(pinned);
+	flush_delayed_work(&p->host.busy_work);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.tot, 7UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->busy), 0L);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 0UL);
+
+	/* The context's end with a page pinned: it lives on as that page. */
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, b), 0);
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 2, 0, 0, NULL, 0,
+						      &a), 0);
+	pinned = a->pages[0];
+	get_page(pinned);
+	numaclaim_context_publish(ctx, a);
+	numaclaim_context_close(ctx);
+	numaclaim_ledger_view(&p->host.ledger, NULL, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.allocated, 1UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, -1), 1UL);
+	put_page(pinned);
+	flush_delayed_work(&p->host.busy_work);
+	numaclaim_ledger_view(&p->host.ledger, NULL, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.allocated, 0UL);
+	KUNIT_EXPECT_EQ(test, v.avail, 32UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, -1), 0UL);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * At unload a page still pinned is let go to the buddy allocator, which
+ * frees it when the pin drops; nothing stays counted.
+ */
+static void numaclaim_pool_test_busy_drain(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_context *ctx;
+	struct numaclaim_allocation *a;
+	struct numaclaim_view v;
+	struct page *pinned;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 8), 8UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 3, 0, 0, NULL, 0,
+						      &a), 0);
+	pinned = a->pages[1];
+	get_page(pinned);
+	numaclaim_context_publish(ctx, a);
+	numaclaim_context_close(ctx);
+	numaclaim_busy_drain(&p->host);
+	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 1);
+	numaclaim_ledger_view(&p->host.ledger, NULL, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.allocated, 0UL);
+	KUNIT_EXPECT_EQ(test, v.pool, 7UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, -1), 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&p->host.busy));
+	put_page(pinned);
 	pt_expect_lists(test, 0);
 }
 
@@ -480,6 +682,10 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_scrub),
 	KUNIT_CASE(numaclaim_pool_test_take_is_zero),
 	KUNIT_CASE(numaclaim_pool_test_give_back_referenced),
+	KUNIT_CASE(numaclaim_pool_test_grow_overflow),
+	KUNIT_CASE(numaclaim_pool_test_context_abort_claims),
+	KUNIT_CASE(numaclaim_pool_test_context_release_busy),
+	KUNIT_CASE(numaclaim_pool_test_busy_drain),
 	KUNIT_CASE(numaclaim_pool_test_node_order),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_release),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),

@@ -202,8 +202,11 @@ static int numaclaim_ioc_set_max(struct numaclaim_context *ctx, void *buf)
 {
 	struct numaclaim_max_pages *arg = buf;
 
+	if (arg->reserved || (arg->flags & ~NUMACLAIM_MAX_FLAGS_ALL))
+		return -EINVAL;
 	return numaclaim_account_set_max(&ctx->acct,
-					 min_t(u64, arg->max_pages, ULONG_MAX));
+					 min_t(u64, arg->max_pages, ULONG_MAX),
+					 arg->flags & NUMACLAIM_MAX_SEAL);
 }
 
 static void numaclaim_fill_node_info(int nid,
@@ -254,6 +257,10 @@ static int numaclaim_ioc_info(struct numaclaim_context *ctx, void *buf)
 	arg->ctx_max_pages = v.max == ULONG_MAX ? U64_MAX : v.max;
 	arg->ctx_claims = v.claims;
 	arg->ctx_claim_any = v.claim_any;
+	arg->ctx_flags = v.sealed ? NUMACLAIM_CTX_MAX_SEALED : 0;
+	arg->reserved2 = 0;
+	arg->ctx_busy_pages = atomic_long_read(&ctx->busy);
+	arg->busy_pages = numaclaim_pool_busy(ctx->host, -1);
 	for (n = 0; n < nr; n++)
 		numaclaim_fill_node_info(n, &views[n], &infos[n]);
 	if (nr && copy_to_user(u64_to_user_ptr(arg->nodes), infos,
@@ -482,11 +489,14 @@ static void numaclaim_uapi_layout(void)
 	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, nr_node_pages) != 32);
 	BUILD_BUG_ON(offsetof(struct numaclaim_alloc, reserved) != 36);
 	BUILD_BUG_ON(sizeof(struct numaclaim_release) != 8);
-	BUILD_BUG_ON(sizeof(struct numaclaim_max_pages) != 8);
+	BUILD_BUG_ON(sizeof(struct numaclaim_max_pages) != 16);
+	BUILD_BUG_ON(offsetof(struct numaclaim_max_pages, flags) != 8);
 	BUILD_BUG_ON(sizeof(struct numaclaim_node_info) != 48);
 	BUILD_BUG_ON(offsetof(struct numaclaim_node_info, pool_pages) != 8);
 	BUILD_BUG_ON(offsetof(struct numaclaim_node_info, ctx_pages) != 40);
-	BUILD_BUG_ON(sizeof(struct numaclaim_info) != 72);
+	BUILD_BUG_ON(sizeof(struct numaclaim_info) != 96);
+	BUILD_BUG_ON(offsetof(struct numaclaim_info, ctx_flags) != 72);
+	BUILD_BUG_ON(offsetof(struct numaclaim_info, busy_pages) != 88);
 	BUILD_BUG_ON(offsetof(struct numaclaim_info, nodes) != 8);
 	BUILD_BUG_ON(offsetof(struct numaclaim_info, pool_pages) != 16);
 	BUILD_BUG_ON(offsetof(struct numaclaim_info, ctx_claim_any) != 64);
@@ -495,7 +505,7 @@ static void numaclaim_uapi_layout(void)
 	BUILD_BUG_ON(sizeof(struct numaclaim_export) != 16);
 	BUILD_BUG_ON(offsetof(struct numaclaim_export, flags) != 8);
 	BUILD_BUG_ON(offsetof(struct numaclaim_export, fd) != 12);
-	BUILD_BUG_ON(sizeof(union numaclaim_ioctl_buf) != 72);
+	BUILD_BUG_ON(sizeof(union numaclaim_ioctl_buf) != 96);
 }
 
 /**

@@ -14,8 +14,11 @@
 #include <linux/kref.h>
 #include <linux/overflow.h>
 #include <linux/rbtree.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/topology.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "numaclaim.h"
@@ -29,6 +32,8 @@
 	((u64)min_t(u64, MAX_LFS_FILESIZE, ULONG_MAX) >> PAGE_SHIFT)
 /* Pages inserted by one vm_insert_pages() call: 2 MiB of 4 KiB pages. */
 #define NUMACLAIM_INSERT_BATCH	512UL
+/* How often released pages still referenced elsewhere are looked at again. */
+#define NUMACLAIM_BUSY_DELAY	(HZ / 10)
 
 /**
  * numaclaim_context_create() - open a context with no claim and no limit
@@ -53,55 +58,81 @@ struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host)
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
 	ctx->allocs = RB_ROOT;
+	atomic_long_set(&ctx->busy, 0);
 	return ctx;
 }
 
 static void allocation_free(struct numaclaim_allocation *a)
 {
 	kvfree(a->pages);
+	kfree(a->undo.claims);
 	kfree(a->parts);
 	kfree(a);
 }
 
-/* Give the first @nr pages of @a back to the pools and uncharge them. */
-static void allocation_give_back(struct numaclaim_context *ctx,
-				 struct numaclaim_allocation *a,
-				 unsigned long nr)
+/*
+ * Give the pages of @a back to the pools and uncharge them, but those still
+ * referenced elsewhere: they stay in @a, which then describes only them
+ * (@a->pages, @a->parts and @a->nr_pages shrink to what is left).
+ *
+ * Return: the pages left in @a.
+ */
+static unsigned long allocation_give_back(struct numaclaim_context *ctx,
+					  struct numaclaim_allocation *a,
+					  bool were_busy)
 {
-	unsigned long first = 0, k, gone;
-	unsigned int i;
+	unsigned long first = 0, left = 0, kept, gone;
+	unsigned int i, parts = 0;
 
-	for (i = 0; i < a->nr_parts && first < nr; i++) {
-		const struct numaclaim_part *part = &a->parts[i];
+	for (i = 0; i < a->nr_parts; i++) {
+		struct numaclaim_part part = a->parts[i];
 
-		k = min(part->pages, nr - first);
-		gone = numaclaim_pool_give_back(ctx->host, part->node,
-						a->pages + first, k);
-		numaclaim_account_uncharge(&ctx->acct, part->node, k, gone);
-		first += part->pages;
+		kept = numaclaim_pool_give_back(ctx->host, part.node,
+						a->pages + first, part.pages,
+						were_busy, &gone);
+		numaclaim_account_uncharge(&ctx->acct, part.node,
+					   part.pages - kept, gone);
+		if (kept) {
+			memmove(a->pages + left, a->pages + first,
+				kept * sizeof(*a->pages));
+			a->parts[parts].node = part.node;
+			a->parts[parts].pages = kept;
+			parts++;
+			left += kept;
+		}
+		first += part.pages;
 	}
+	a->nr_parts = parts;
+	a->nr_pages = left;
+	return left;
 }
 
 /*
- * Part @short of @a got only @taken pages from its pool: the pool's lists
- * held fewer pages than the ledger counted (a bug, warned in pool_take).
- * Give back what was taken, uncharge the missing pages as gone from the
- * pool, and the parts never taken from as pages still there.
+ * An allocation nobody can reach any more goes: its pages back to the
+ * pools, and, when @unwind, the claims its charge consumed back to the
+ * context. Pages still referenced elsewhere keep it, charged, on the
+ * host's busy list, with a reference to the context, until they drop.
  */
-static void allocation_undo_short(struct numaclaim_context *ctx,
-				  struct numaclaim_allocation *a,
-				  unsigned int short_part, unsigned long first,
-				  unsigned long taken)
+static void allocation_retire(struct numaclaim_context *ctx,
+			      struct numaclaim_allocation *a, bool unwind)
 {
-	const struct numaclaim_part *part = &a->parts[short_part];
-	unsigned int i;
+	struct numaclaim_host *host = ctx->host;
+	unsigned long left;
 
-	allocation_give_back(ctx, a, first + taken);
-	numaclaim_account_uncharge(&ctx->acct, part->node,
-				   part->pages - taken, part->pages - taken);
-	for (i = short_part + 1; i < a->nr_parts; i++)
-		numaclaim_account_uncharge(&ctx->acct, a->parts[i].node,
-					   a->parts[i].pages, 0);
+	left = allocation_give_back(ctx, a, false);
+	if (unwind)
+		numaclaim_account_unwind(&ctx->acct, &a->undo);
+	if (!left) {
+		allocation_free(a);
+		return;
+	}
+	atomic_long_add(left, &ctx->busy);
+	kref_get(&ctx->ref);
+	mutex_lock(&host->busy_lock);
+	list_add_tail(&a->busy_link, &host->busy);
+	mutex_unlock(&host->busy_lock);
+	queue_delayed_work(system_unbound_wq, &host->busy_work,
+			   NUMACLAIM_BUSY_DELAY);
 }
 
 static void context_free(struct kref *ref)
@@ -118,6 +149,77 @@ static void context_free(struct kref *ref)
 static void context_put(struct numaclaim_context *ctx)
 {
 	kref_put(&ctx->ref, context_free);
+}
+
+/**
+ * numaclaim_busy_work() - take back released pages no longer referenced
+ * @work: the host's busy_work
+ *
+ * Runs again while the host's busy list is not empty.
+ */
+void numaclaim_busy_work(struct work_struct *work)
+{
+	struct numaclaim_host *host =
+		container_of(to_delayed_work(work), struct numaclaim_host,
+			     busy_work);
+	struct numaclaim_allocation *a, *next;
+	struct numaclaim_context *ctx;
+	unsigned long before;
+	bool more;
+
+	mutex_lock(&host->busy_lock);
+	list_for_each_entry_safe(a, next, &host->busy, busy_link) {
+		ctx = a->ctx;
+		before = a->nr_pages;
+		atomic_long_sub(before - allocation_give_back(ctx, a, true),
+				&ctx->busy);
+		if (!a->nr_pages) {
+			list_del(&a->busy_link);
+			allocation_free(a);
+			context_put(ctx);
+		}
+		cond_resched();
+	}
+	more = !list_empty(&host->busy);
+	mutex_unlock(&host->busy_lock);
+	if (more)
+		queue_delayed_work(system_unbound_wq, &host->busy_work,
+				   NUMACLAIM_BUSY_DELAY);
+}
+
+/**
+ * numaclaim_busy_drain() - let every busy page go, at unload
+ * @host: the host; no context is open and no allocation file lives
+ *
+ * The pools drop their reference to pages still referenced elsewhere: the
+ * buddy allocator frees each when its last reference drops.
+ */
+void numaclaim_busy_drain(struct numaclaim_host *host)
+{
+	struct numaclaim_allocation *a, *next;
+	struct numaclaim_context *ctx;
+	unsigned long first;
+	unsigned int i;
+
+	cancel_delayed_work_sync(&host->busy_work);
+	mutex_lock(&host->busy_lock);
+	list_for_each_entry_safe(a, next, &host->busy, busy_link) {
+		ctx = a->ctx;
+		for (first = 0, i = 0; i < a->nr_parts; i++) {
+			const struct numaclaim_part *part = &a->parts[i];
+
+			numaclaim_pool_forget(host, part->node,
+					      a->pages + first, part->pages);
+			numaclaim_account_uncharge(&ctx->acct, part->node,
+						   part->pages, part->pages);
+			first += part->pages;
+		}
+		atomic_long_sub(a->nr_pages, &ctx->busy);
+		list_del(&a->busy_link);
+		allocation_free(a);
+		context_put(ctx);
+	}
+	mutex_unlock(&host->busy_lock);
 }
 
 static void allocation_unlink(struct numaclaim_context *ctx,
@@ -171,8 +273,7 @@ void numaclaim_context_close(struct numaclaim_context *ctx)
 		if (a->exported)
 			continue;
 		WARN_ON_ONCE(atomic_read(&a->mapped));
-		allocation_give_back(ctx, a, a->nr_pages);
-		allocation_free(a);
+		allocation_retire(ctx, a, false);
 		cond_resched();
 	}
 	mutex_unlock(&ctx->lock);
@@ -199,6 +300,30 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * Part @i of @a got only @taken of its pages, at @first in @a->pages: the
+ * rest left the pool (poisoned pages retired, or the lists were short of
+ * the ledger, a bug warned in pool_take) and is uncharged as gone; the
+ * parts after it, never taken from, as pages still free. @a keeps what
+ * was taken.
+ */
+static void allocation_trim(struct numaclaim_context *ctx,
+			    struct numaclaim_allocation *a, unsigned int i,
+			    unsigned long first, unsigned long taken)
+{
+	struct numaclaim_part *part = &a->parts[i];
+	unsigned int j;
+
+	numaclaim_account_uncharge(&ctx->acct, part->node,
+				   part->pages - taken, part->pages - taken);
+	part->pages = taken;
+	for (j = i + 1; j < a->nr_parts; j++)
+		numaclaim_account_uncharge(&ctx->acct, a->parts[j].node,
+					   a->parts[j].pages, 0);
+	a->nr_parts = i + 1;
+	a->nr_pages = first + taken;
+}
+
 /**
  * numaclaim_context_alloc() - allocate pages for a context
  * @ctx: the context
@@ -214,9 +339,11 @@ out_unlock:
  *
  * The ledger is asked first without charging, so that a request it would
  * refuse costs no memory; everything that can fail is then allocated, and
- * only then is the request charged, so that a failure never costs a claim.
+ * only then is the request charged. A failure after that (a poisoned page,
+ * a fatal signal while clearing) gives back the pages and the claims the
+ * charge consumed, so that it costs nothing either.
  *
- * Return: 0, -EINVAL, -EDQUOT or -ENOMEM.
+ * Return: 0, -EINVAL, -EDQUOT, -ENOMEM or -EINTR.
  */
 int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			    unsigned long pages, int node, unsigned int flags,
@@ -243,10 +370,13 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 		return -ENOMEM;
 	a->parts = kcalloc(host->nr_nodes, sizeof(*a->parts),
 			   GFP_KERNEL_ACCOUNT);
-	if (!a->parts) {
+	a->undo.claims = kcalloc(host->nr_nodes + 1, sizeof(*a->undo.claims),
+				 GFP_KERNEL_ACCOUNT);
+	if (!a->parts || !a->undo.claims) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	req.undo = &a->undo;
 	req.parts = a->parts;
 	ret = numaclaim_account_check(&ctx->acct, &req);
 	if (ret)
@@ -255,6 +385,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	a->ctx = ctx;
 	a->nr_pages = pages;
 	RB_CLEAR_NODE(&a->node);
+	INIT_LIST_HEAD(&a->busy_link);
 	atomic_set(&a->mapped, 0);
 	/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, not a warning. */
 	a->pages = kvmalloc_array(pages, sizeof(*a->pages),
@@ -273,13 +404,13 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	a->nr_parts = req.nr_parts;
 
 	for (first = 0, i = 0; i < a->nr_parts; i++) {
-		taken = numaclaim_pool_take(host, a->parts[i].node,
-					    a->parts[i].pages,
-					    a->pages + first);
-		if (taken != a->parts[i].pages) {
-			allocation_undo_short(ctx, a, i, first, taken);
-			ret = -ENOMEM;
-			goto err_free;
+		ret = numaclaim_pool_take(host, a->parts[i].node,
+					  a->parts[i].pages, a->pages + first,
+					  &taken);
+		if (ret) {
+			allocation_trim(ctx, a, i, first, taken);
+			allocation_retire(ctx, a, true);
+			return ret;
 		}
 		first += taken;
 	}
@@ -320,6 +451,9 @@ void numaclaim_context_publish(struct numaclaim_context *ctx,
 	rb_link_node(&a->node, parent, link);
 	rb_insert_color(&a->node, &ctx->allocs);
 	mutex_unlock(&ctx->lock);
+	/* From now on a failure is no longer this request's. */
+	kfree(a->undo.claims);
+	a->undo.claims = NULL;
 }
 
 /**
@@ -327,14 +461,14 @@ void numaclaim_context_publish(struct numaclaim_context *ctx,
  * @ctx: the context
  * @a: what numaclaim_context_alloc() answered
  *
- * Its pages go back to the pools; the claims its charge consumed do not
- * come back, as with RELEASE.
+ * The request failed after all (its answer could not be copied out): its
+ * pages go back to the pools and the claims its charge consumed come back,
+ * so that it cost nothing.
  */
 void numaclaim_context_abort(struct numaclaim_context *ctx,
 			     struct numaclaim_allocation *a)
 {
-	allocation_give_back(ctx, a, a->nr_pages);
-	allocation_free(a);
+	allocation_retire(ctx, a, true);
 }
 
 /**
@@ -363,8 +497,7 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 	allocation_unlink(ctx, a);
 	mutex_unlock(&ctx->lock);
 
-	allocation_give_back(ctx, a, a->nr_pages);
-	allocation_free(a);
+	allocation_retire(ctx, a, false);
 	return 0;
 }
 
@@ -429,10 +562,8 @@ void numaclaim_context_export_end(struct numaclaim_allocation *a, bool keep)
 	}
 	mutex_unlock(&ctx->lock);
 
-	if (give_back) {
-		allocation_give_back(ctx, a, a->nr_pages);
-		allocation_free(a);
-	}
+	if (give_back)
+		allocation_retire(ctx, a, false);
 	context_put(ctx);
 }
 
@@ -495,8 +626,8 @@ static const struct vm_operations_struct numaclaim_vm_ops = {
  * The pages are inserted at once, as ordinary refcounted pages, so that
  * get_user_pages() and pin_user_pages() work on them.
  *
- * Return: 0 or vm_insert_pages()'s errno; on error the mmap fails and
- * mmap_region() zaps what was inserted.
+ * Return: 0, vm_insert_pages()'s errno, or -EINTR on a fatal signal; on
+ * error the mmap fails and mmap_region() zaps what was inserted.
  */
 int numaclaim_allocation_insert(struct numaclaim_allocation *a,
 				struct vm_area_struct *vma, unsigned long first)
@@ -511,6 +642,8 @@ int numaclaim_allocation_insert(struct numaclaim_allocation *a,
 		left = chunk;
 		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
 				      a->pages + first + done, &left);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 		cond_resched();
 	}
 	return ret;

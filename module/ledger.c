@@ -247,6 +247,7 @@ void numaclaim_ledger_view(struct numaclaim_ledger *ledger,
 		view->max = acct->max;
 		view->claims = acct->claims;
 		view->claim_any = acct->claim_any;
+		view->sealed = acct->sealed;
 	}
 	for (n = 0; n < nr; n++)
 		ledger_fill_node(ledger, acct, n, &nodes[n]);
@@ -293,6 +294,8 @@ int numaclaim_account_init(struct numaclaim_account *acct,
 	acct->held = counts + ledger->nr_nodes;
 	acct->tot = 0;
 	acct->max = ULONG_MAX;
+	acct->sealed = false;
+	acct->claim_gen = 0;
 	acct->claim_any = 0;
 	acct->claims = 0;
 
@@ -330,6 +333,7 @@ static void account_reset(struct numaclaim_account *acct)
 
 	lockdep_assert_held(&acct->ledger->lock);
 
+	acct->claim_gen++;
 	account_drop_claim(acct, NUMACLAIM_LEDGER_ANY, acct->claim_any);
 	for (n = 0; n < acct->ledger->nr_nodes && acct->claims; n++)
 		account_drop_claim(acct, n, acct->claim[n]);
@@ -460,6 +464,7 @@ int numaclaim_account_stake(struct numaclaim_account *acct,
 		}
 	}
 	acct->claims = sum;
+	acct->claim_gen++;
 	ledger->outstanding += sum;
 	ret = 0;
 	ledger_verify(ledger);
@@ -596,6 +601,34 @@ static void charge_commit_part(struct numaclaim_account *acct, int node,
 	}
 }
 
+/* Note the account's claims before a charge... */
+static void charge_undo_begin(struct numaclaim_account *acct,
+			      struct numaclaim_undo *undo)
+	__must_hold(&acct->ledger->lock)
+{
+	unsigned int nr = acct->ledger->nr_nodes;
+
+	lockdep_assert_held(&acct->ledger->lock);
+
+	undo->gen = acct->claim_gen;
+	memcpy(undo->claims, acct->claim, nr * sizeof(*undo->claims));
+	undo->claims[nr] = acct->claim_any;
+}
+
+/* ...and keep what it consumed: claims only fall during a charge. */
+static void charge_undo_end(struct numaclaim_account *acct,
+			    struct numaclaim_undo *undo)
+	__must_hold(&acct->ledger->lock)
+{
+	unsigned int nr = acct->ledger->nr_nodes, n;
+
+	lockdep_assert_held(&acct->ledger->lock);
+
+	for (n = 0; n < nr; n++)
+		undo->claims[n] -= acct->claim[n];
+	undo->claims[nr] -= acct->claim_any;
+}
+
 static int account_charge(struct numaclaim_account *acct,
 			  struct numaclaim_charge *req, bool commit)
 {
@@ -626,9 +659,13 @@ static int account_charge(struct numaclaim_account *acct,
 	ret = charge_plan(acct, req);
 	if (ret || !commit)
 		goto out_unlock;
+	if (req->undo)
+		charge_undo_begin(acct, req->undo);
 	for (i = 0; i < req->nr_parts; i++)
 		charge_commit_part(acct, req->parts[i].node,
 				   req->parts[i].pages, unclaimed);
+	if (req->undo)
+		charge_undo_end(acct, req->undo);
 	ledger_verify(ledger);
 out_unlock:
 	spin_unlock(&ledger->lock);
@@ -706,25 +743,87 @@ out_unlock:
 	spin_unlock(&ledger->lock);
 }
 
+/* Give a claim of @pages back on @node (ANY: host-level), as far as fits. */
+static void account_restore_claim(struct numaclaim_account *acct, int node,
+				  unsigned long pages)
+	__must_hold(&acct->ledger->lock)
+{
+	struct numaclaim_ledger *ledger = acct->ledger;
+	struct numaclaim_ledger_node *ln;
+
+	lockdep_assert_held(&ledger->lock);
+
+	pages = min(pages, ledger->total_avail - ledger->outstanding);
+	pages = min(pages, acct->max - acct->tot - acct->claims);
+	if (node == NUMACLAIM_LEDGER_ANY) {
+		acct->claim_any += pages;
+	} else {
+		ln = &ledger->node[node];
+		pages = min(pages, ln->avail - ln->claimed);
+		acct->claim[node] += pages;
+		ln->claimed += pages;
+	}
+	acct->claims += pages;
+	ledger->outstanding += pages;
+}
+
+/**
+ * numaclaim_account_unwind() - give back the claims a charge consumed
+ * @acct: the account
+ * @undo: what numaclaim_account_charge() noted in its request's @undo
+ *
+ * For a request that failed after it was charged: the caller uncharges its
+ * pages first (numaclaim_account_uncharge()), then the claims come back as
+ * they were, so that the request cost nothing. They come back only as far
+ * as the invariants allow, which is whole unless other accounts staked or
+ * took the pages in between, and not at all once the account's claims were
+ * set or reset since the charge.
+ */
+void numaclaim_account_unwind(struct numaclaim_account *acct,
+			      const struct numaclaim_undo *undo)
+{
+	struct numaclaim_ledger *ledger = acct->ledger;
+	unsigned int n;
+
+	spin_lock(&ledger->lock);
+	if (undo->gen != acct->claim_gen)
+		goto out_unlock;
+	for (n = 0; n < ledger->nr_nodes; n++)
+		if (undo->claims[n])
+			account_restore_claim(acct, n, undo->claims[n]);
+	if (undo->claims[ledger->nr_nodes])
+		account_restore_claim(acct, NUMACLAIM_LEDGER_ANY,
+				      undo->claims[ledger->nr_nodes]);
+	ledger_verify(ledger);
+out_unlock:
+	spin_unlock(&ledger->lock);
+}
+
 /**
  * numaclaim_account_set_max() - set the most pages an account may hold
  *	plus claim
  * @acct: the account
  * @max: the limit; ULONG_MAX is no limit
+ * @seal: from now on the limit may only be lowered
  *
- * Return: 0, or -EBUSY when the account already holds and claims more.
+ * Return: 0; -EPERM when the limit is sealed and @max would raise it;
+ * -EBUSY when the account already holds and claims more than @max.
  */
 int numaclaim_account_set_max(struct numaclaim_account *acct,
-			      unsigned long max)
+			      unsigned long max, bool seal)
 {
 	struct numaclaim_ledger *ledger = acct->ledger;
 	int ret = 0;
 
 	spin_lock(&ledger->lock);
-	if (max < acct->tot || max - acct->tot < acct->claims)
+	if (acct->sealed && max > acct->max) {
+		ret = -EPERM;
+	} else if (max < acct->tot || max - acct->tot < acct->claims) {
 		ret = -EBUSY;
-	else
+	} else {
 		acct->max = max;
+		acct->sealed |= seal;
+	}
 	ledger_verify(ledger);
 	spin_unlock(&ledger->lock);
 	return ret;

@@ -59,6 +59,8 @@ struct numaclaim_ledger {
  * @link: entry in @ledger->accounts
  * @tot: pages the account holds
  * @max: most pages the account may hold plus claim; ULONG_MAX is no limit
+ * @sealed: @max may only be lowered
+ * @claim_gen: bumped whenever the account's claims are set or reset
  * @claim_any: the host-level claim
  * @claims: every claim of the account, host-level included
  * @claim: the claim on each node, @ledger->nr_nodes of them
@@ -70,6 +72,8 @@ struct numaclaim_account {
 	struct list_head link;
 	unsigned long tot;
 	unsigned long max;
+	bool sealed;
+	unsigned long claim_gen;
 	unsigned long claim_any;
 	unsigned long claims;
 	unsigned long *claim;
@@ -107,6 +111,7 @@ struct numaclaim_part {
  * @parts: (out) the nodes that serve the request, in placement order;
  *	room for nr_nodes entries
  * @nr_parts: (out) entries filled in @parts
+ * @undo: (out) what a charge consumed, for numaclaim_account_unwind()
  */
 struct numaclaim_charge {
 	unsigned long pages;
@@ -115,6 +120,18 @@ struct numaclaim_charge {
 	const int *order;
 	struct numaclaim_part *parts;
 	unsigned int nr_parts;
+	struct numaclaim_undo *undo;
+};
+
+/**
+ * struct numaclaim_undo - the claims one charge consumed
+ * @gen: the account's claim generation when it was charged
+ * @claims: room for nr_nodes + 1 counts: the claim consumed on each node,
+ *	then the host-level claim consumed
+ */
+struct numaclaim_undo {
+	unsigned long gen;
+	unsigned long *claims;
 };
 
 /**
@@ -127,10 +144,12 @@ struct numaclaim_charge {
  * @max: the account's limit
  * @claims: every claim of the account
  * @claim_any: its host-level claim
+ * @sealed: the account's limit may only be lowered
  */
 struct numaclaim_view {
 	unsigned long pool, avail, outstanding, allocated;
 	unsigned long tot, max, claims, claim_any;
+	bool sealed;
 };
 
 /**
@@ -176,7 +195,9 @@ int numaclaim_account_check(struct numaclaim_account *acct,
 			    struct numaclaim_charge *req);
 void numaclaim_account_uncharge(struct numaclaim_account *acct, int node,
 				unsigned long pages, unsigned long gone);
+void numaclaim_account_unwind(struct numaclaim_account *acct,
+			      const struct numaclaim_undo *undo);
 int numaclaim_account_set_max(struct numaclaim_account *acct,
-			      unsigned long max);
+			      unsigned long max, bool seal);
 
 #endif /* _NUMACLAIM_LEDGER_H */

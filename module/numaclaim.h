@@ -29,7 +29,9 @@
  * @dirty: free pages not scrubbed yet
  * @nr_clean: pages on @clean
  * @nr_dirty: pages on @dirty
- * @lost: pages given up while still referenced elsewhere, to replace
+ * @busy: pages of released allocations still referenced elsewhere (a pin,
+ *	a pipe): held back, still charged, until only the pool holds them
+ * @hwpoison: pages retired because the hardware poisoned them
  * @chunks: chunks of each order the pool took from the buddy allocator
  *
  * The pages on @clean and @dirty are exactly the node's free pages in the
@@ -42,7 +44,8 @@ struct numaclaim_pool_node {
 	struct list_head dirty;
 	unsigned long nr_clean;
 	unsigned long nr_dirty;
-	unsigned long lost;
+	unsigned long busy;
+	unsigned long hwpoison;
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS];
 };
 
@@ -52,8 +55,11 @@ struct numaclaim_pool_node {
  * @nr_nodes: nodes, ids 0 to @nr_nodes - 1
  * @pool: one pool per node
  * @order: for each node, every node nearest first (@nr_nodes x @nr_nodes)
- * @resize_lock: one resize (or replacement of lost pages) at a time
- * @scrub_work: clears dirty pages and replaces lost ones
+ * @resize_lock: one resize at a time
+ * @scrub_work: clears dirty pages
+ * @busy_lock: guards @busy
+ * @busy: released allocations whose pages are still referenced elsewhere
+ * @busy_work: takes their pages back as the references drop
  * @node_usable: whether a node may hold pool pages (online, with memory)
  */
 struct numaclaim_host {
@@ -63,6 +69,9 @@ struct numaclaim_host {
 	int *order;
 	struct mutex resize_lock;	/* one resize at a time */
 	struct work_struct scrub_work;
+	struct mutex busy_lock;		/* @busy */
+	struct list_head busy;
+	struct delayed_work busy_work;
 	bool (*node_usable)(int nid);
 };
 
@@ -74,16 +83,25 @@ void numaclaim_host_destroy(struct numaclaim_host *host);
 const int *numaclaim_host_order(struct numaclaim_host *host, int nid);
 int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 			  unsigned long want, unsigned long *reached);
-unsigned long numaclaim_pool_take(struct numaclaim_host *host, int nid,
-				  unsigned long nr, struct page **pages);
+int numaclaim_pool_take(struct numaclaim_host *host, int nid,
+			unsigned long nr, struct page **pages,
+			unsigned long *taken);
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
-				       struct page **pages, unsigned long nr);
+				       struct page **pages, unsigned long nr,
+				       bool were_busy, unsigned long *gone);
+void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
+			   struct page **pages, unsigned long nr);
+unsigned long numaclaim_pool_busy(struct numaclaim_host *host, int nid);
+unsigned long numaclaim_pool_hwpoison(struct numaclaim_host *host, int nid);
 void numaclaim_pool_flush(struct numaclaim_host *host);
 
 /**
  * struct numaclaim_allocation - pages a context allocated with one request
  * @ctx: the context
  * @node: entry in @ctx->allocs while the context holds it (@ctx->lock)
+ * @busy_link: entry in the host's busy list once released with pages
+ *	still referenced elsewhere
+ * @undo: the claims its charge consumed, until it is published
  * @pgoff: mmap offset in pages
  * @nr_pages: pages
  * @mapped: VMAs of the context's fd that map (part of) it
@@ -96,6 +114,8 @@ void numaclaim_pool_flush(struct numaclaim_host *host);
 struct numaclaim_allocation {
 	struct numaclaim_context *ctx;
 	struct rb_node node;
+	struct list_head busy_link;
+	struct numaclaim_undo undo;
 	unsigned long pgoff;
 	unsigned long nr_pages;
 	atomic_t mapped;
@@ -114,6 +134,7 @@ struct numaclaim_allocation {
  * @lock: guards @allocs, @next_pgoff and each allocation's place in them
  * @allocs: allocations by @pgoff, the ranges of offsets they cover
  * @next_pgoff: mmap offset, in pages, of the next allocation
+ * @busy: pages it released that are still referenced elsewhere
  */
 struct numaclaim_context {
 	struct numaclaim_host *host;
@@ -122,6 +143,7 @@ struct numaclaim_context {
 	struct mutex lock;	/* @allocs, @next_pgoff, exported */
 	struct rb_root allocs;
 	unsigned long next_pgoff;
+	atomic_long_t busy;
 };
 
 /* context.c */
@@ -145,6 +167,8 @@ int numaclaim_context_export_begin(struct numaclaim_context *ctx,
 void numaclaim_context_export_end(struct numaclaim_allocation *a, bool keep);
 int numaclaim_allocation_insert(struct numaclaim_allocation *a,
 				struct vm_area_struct *vma, unsigned long first);
+void numaclaim_busy_work(struct work_struct *work);
+void numaclaim_busy_drain(struct numaclaim_host *host);
 vm_fault_t numaclaim_allocation_fault(struct numaclaim_allocation *a,
 				      struct vm_fault *vmf,
 				      unsigned long index);

@@ -8,12 +8,15 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "numaclaim.h"
 
 /* Pages cleared under a node's lock before it is let go. */
 #define NUMACLAIM_SCRUB_BATCH	32
+/* Pages moved between lists, or freed, between two chances to reschedule. */
+#define NUMACLAIM_LIST_BATCH	1024
 
 static void pool_scrub_work(struct work_struct *work);
 
@@ -73,6 +76,9 @@ int numaclaim_host_init(struct numaclaim_host *host, unsigned int nr_nodes,
 		INIT_LIST_HEAD(&host->pool[i].dirty);
 	}
 	INIT_WORK(&host->scrub_work, pool_scrub_work);
+	mutex_init(&host->busy_lock);
+	INIT_LIST_HEAD(&host->busy);
+	INIT_DELAYED_WORK(&host->busy_work, numaclaim_busy_work);
 	return 0;
 
 err_pool:
@@ -97,10 +103,13 @@ const int *numaclaim_host_order(struct numaclaim_host *host, int nid)
 static void pool_free_list(struct list_head *list)
 {
 	struct page *page, *next;
+	unsigned long i = 0;
 
 	list_for_each_entry_safe(page, next, list, lru) {
 		list_del(&page->lru);
 		__free_page(page);
+		if (!(++i % NUMACLAIM_LIST_BATCH))
+			cond_resched();
 	}
 }
 
@@ -128,7 +137,8 @@ static unsigned long pool_unlist(struct numaclaim_pool_node *pn,
 			pn->nr_clean--;
 		}
 		list_move_tail(&page->lru, out);
-		taken++;
+		if (!(++taken % NUMACLAIM_LIST_BATCH))
+			cond_resched();	/* a mutex: sleeping is fine */
 	}
 	return taken;
 }
@@ -141,6 +151,7 @@ void numaclaim_host_destroy(struct numaclaim_host *host)
 {
 	unsigned int n;
 
+	numaclaim_busy_drain(host);
 	cancel_work_sync(&host->scrub_work);
 	for (n = 0; n < host->nr_nodes; n++) {
 		struct numaclaim_pool_node *pn = &host->pool[n];
@@ -202,7 +213,7 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 		return 0;
 
 	mutex_lock(&pn->lock);
-	list_splice_tail(&pages, &pn->dirty);
+	list_splice_tail_init(&pages, &pn->dirty);
 	pn->nr_dirty += got;
 	for (i = 0; i < NUMACLAIM_POOL_ORDERS; i++)
 		pn->chunks[i] += chunks[i];
@@ -268,10 +279,6 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 		return -EINVAL;
 	if (mutex_lock_killable(&host->resize_lock))
 		return -EINTR;
-	/* The size asked for now replaces pages still owed for lost ones. */
-	mutex_lock(&host->pool[nid].lock);
-	host->pool[nid].lost = 0;
-	mutex_unlock(&host->pool[nid].lock);
 	size = pool_size(host, nid);
 	if (want > size)
 		pool_grow(host, nid, want - size);
@@ -282,50 +289,85 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 	return 0;
 }
 
+/* A page the hardware poisoned leaves the pool for good (memory_failure()). */
+static void pool_retire(struct numaclaim_pool_node *pn, struct page *page)
+	__must_hold(&pn->lock)
+{
+	lockdep_assert_held(&pn->lock);
+	pn->hwpoison++;
+	put_page(page);
+}
+
 /**
  * numaclaim_pool_take() - take free pages of a node for an allocation
  * @host: the host
  * @nid: the node
  * @nr: pages; the ledger has charged them already
- * @pages: (out) the pages, each zero
+ * @pages: (out) the pages, each zero on success
+ * @taken: (out) pages put in @pages, whatever the answer
  *
- * Clean pages first; dirty ones are cleared here, outside the lock.
+ * Clean pages first; dirty ones are cleared here, outside the lock. A
+ * poisoned page met on the way is retired, not handed out.
  *
- * Return: pages taken: @nr, unless the lists and the ledger disagree.
+ * Return: 0; -ENOMEM when fewer than @nr pages were found (poisoned pages
+ * retired, or the lists and the ledger disagree); -EINTR when a fatal
+ * signal came while clearing (*@taken is @nr, not every page cleared).
  */
-unsigned long numaclaim_pool_take(struct numaclaim_host *host, int nid,
-				  unsigned long nr, struct page **pages)
+int numaclaim_pool_take(struct numaclaim_host *host, int nid,
+			unsigned long nr, struct page **pages,
+			unsigned long *taken)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i, clean;
+	unsigned long i = 0, clean, seen = 0;
+	bool warn = false;
 	struct page *page;
 
 	mutex_lock(&pn->lock);
-	for (i = 0; i < nr; i++) {
+	while (i < nr) {
 		page = list_first_entry_or_null(&pn->clean, struct page, lru);
 		if (!page)
 			break;
 		list_del(&page->lru);
-		pages[i] = page;
+		pn->nr_clean--;
+		if (PageHWPoison(page))
+			pool_retire(pn, page);
+		else
+			pages[i++] = page;
+		if (!(++seen % NUMACLAIM_LIST_BATCH))
+			cond_resched();
 	}
-	pn->nr_clean -= i;
 	clean = i;
-	for (; i < nr; i++) {
+	while (i < nr) {
 		page = list_first_entry_or_null(&pn->dirty, struct page, lru);
-		if (WARN_ON_ONCE(!page))
+		if (!page) {
+			warn = !pn->hwpoison;
 			break;
+		}
 		list_del(&page->lru);
-		pages[i] = page;
+		pn->nr_dirty--;
+		if (PageHWPoison(page))
+			pool_retire(pn, page);
+		else
+			pages[i++] = page;
+		if (!(++seen % NUMACLAIM_LIST_BATCH))
+			cond_resched();
 	}
-	pn->nr_dirty -= i - clean;
 	mutex_unlock(&pn->lock);
+	/* Short with no page ever poisoned: the lists and the ledger differ. */
+	WARN_ON_ONCE(warn);
 
-	nr = i;
+	*taken = i;
+	if (i < nr)
+		return -ENOMEM;
 	for (i = clean; i < nr; i++) {
 		clear_highpage(pages[i]);
-		cond_resched();
+		if (!(i % NUMACLAIM_SCRUB_BATCH)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
-	return nr;
+	return 0;
 }
 
 /**
@@ -334,38 +376,124 @@ unsigned long numaclaim_pool_take(struct numaclaim_host *host, int nid,
  * @nid: the node they came from
  * @pages: the pages
  * @nr: how many
+ * @were_busy: they were given back before and found still referenced
+ * @gone: (out) pages retired as poisoned: they leave the pool
  *
- * A page that someone else still references (a pin, I/O in flight) is not
- * scrubbed nor handed out again: the pool gives up its own reference, the
- * buddy allocator frees the page when the last one drops, and the scrub
- * work grows the pool by a fresh page instead.
+ * A page that someone else still references (a pin, a pipe, I/O in
+ * flight) is neither scrubbed nor handed out again, nor given to the buddy
+ * allocator: it stays the allocation's, charged, and is offered again
+ * later. Those pages move to the front of @pages, in order.
  *
- * Return: the pages given up; the caller uncharges them as gone.
+ * Return: the pages still referenced, first in @pages; the caller
+ * uncharges the other @nr minus that, @gone of them as gone.
  */
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
-				       struct page **pages, unsigned long nr)
+				       struct page **pages, unsigned long nr,
+				       bool were_busy, unsigned long *gone)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i, gone = 0;
-	LIST_HEAD(back);
+	unsigned long i, kept = 0, back = 0, poisoned = 0;
+	LIST_HEAD(list);
 
 	for (i = 0; i < nr; i++) {
-		if (page_ref_count(pages[i]) != 1) {
-			put_page(pages[i]);
-			gone++;
+		struct page *page = pages[i];
+
+		if (PageHWPoison(page)) {
+			put_page(page);
+			poisoned++;
+		} else if (page_ref_count(page) != 1) {
+			pages[kept++] = page;
 		} else {
-			list_add_tail(&pages[i]->lru, &back);
+			list_add_tail(&page->lru, &list);
+			back++;
 		}
-		if (!(i % NUMACLAIM_SCRUB_BATCH))
+		if (!(i % NUMACLAIM_LIST_BATCH))
 			cond_resched();
 	}
 	mutex_lock(&pn->lock);
-	list_splice_tail(&back, &pn->dirty);
-	pn->nr_dirty += nr - gone;
-	pn->lost += gone;
+	list_splice_tail(&list, &pn->dirty);
+	pn->nr_dirty += back;
+	pn->hwpoison += poisoned;
+	if (were_busy)
+		pn->busy -= nr - kept;
+	else
+		pn->busy += kept;
 	mutex_unlock(&pn->lock);
-	pool_kick_scrub(host);
-	return gone;
+	if (back)
+		pool_kick_scrub(host);
+	*gone = poisoned;
+	return kept;
+}
+
+/**
+ * numaclaim_pool_forget() - let busy pages go for good
+ * @host: the host
+ * @nid: the node they came from
+ * @pages: pages numaclaim_pool_give_back() kept as still referenced
+ * @nr: how many
+ *
+ * At unload: the pool drops its reference and the buddy allocator gets
+ * each page when the last other reference drops. The caller uncharges
+ * them as gone.
+ */
+void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
+			   struct page **pages, unsigned long nr)
+{
+	struct numaclaim_pool_node *pn = &host->pool[nid];
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		put_page(pages[i]);
+		if (!(i % NUMACLAIM_LIST_BATCH))
+			cond_resched();
+	}
+	mutex_lock(&pn->lock);
+	pn->busy -= nr;
+	mutex_unlock(&pn->lock);
+}
+
+static unsigned long pool_count(struct numaclaim_host *host, int nid,
+				size_t field)
+{
+	unsigned long sum = 0;
+	unsigned int n;
+
+	for (n = 0; n < host->nr_nodes; n++) {
+		struct numaclaim_pool_node *pn = &host->pool[n];
+
+		if (nid >= 0 && n != nid)
+			continue;
+		mutex_lock(&pn->lock);
+		sum += *(unsigned long *)((char *)pn + field);
+		mutex_unlock(&pn->lock);
+	}
+	return sum;
+}
+
+/**
+ * numaclaim_pool_busy() - released pages still referenced elsewhere
+ * @host: the host
+ * @nid: a node, or -1 for every node
+ *
+ * Return: the pages.
+ */
+unsigned long numaclaim_pool_busy(struct numaclaim_host *host, int nid)
+{
+	return pool_count(host, nid,
+			  offsetof(struct numaclaim_pool_node, busy));
+}
+
+/**
+ * numaclaim_pool_hwpoison() - pages retired as hardware-poisoned
+ * @host: the host
+ * @nid: a node, or -1 for every node
+ *
+ * Return: the pages.
+ */
+unsigned long numaclaim_pool_hwpoison(struct numaclaim_host *host, int nid)
+{
+	return pool_count(host, nid,
+			  offsetof(struct numaclaim_pool_node, hwpoison));
 }
 
 static void pool_scrub_node(struct numaclaim_pool_node *pn)
@@ -381,7 +509,9 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 							struct page, lru);
 			if (!page)
 				break;
-			clear_highpage(page);
+			/* Poisoned: never touched again, retired when taken. */
+			if (!PageHWPoison(page))
+				clear_highpage(page);
 			list_move_tail(&page->lru, &pn->clean);
 			pn->nr_dirty--;
 			pn->nr_clean++;
@@ -392,45 +522,14 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 	}
 }
 
-/*
- * Grow a node's pool by the pages it gave up while they were still
- * referenced. The resize lock is taken only when something is owed, so
- * that scrubbing never waits behind a long resize for nothing.
- */
-static void pool_replace_lost(struct numaclaim_host *host, int nid)
-{
-	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long lost, got;
-
-	mutex_lock(&pn->lock);
-	lost = pn->lost;
-	mutex_unlock(&pn->lock);
-	if (!lost)
-		return;
-
-	mutex_lock(&host->resize_lock);
-	/* A resize in between may have dropped what was owed. */
-	mutex_lock(&pn->lock);
-	lost = pn->lost;
-	mutex_unlock(&pn->lock);
-	got = lost ? pool_grow(host, nid, lost) : 0;
-	mutex_lock(&pn->lock);
-	/* A node with no memory left keeps owing: tried on the next run. */
-	pn->lost -= got;
-	mutex_unlock(&pn->lock);
-	mutex_unlock(&host->resize_lock);
-}
-
 static void pool_scrub_work(struct work_struct *work)
 {
 	struct numaclaim_host *host = container_of(work, struct numaclaim_host,
 						   scrub_work);
 	unsigned int n;
 
-	for (n = 0; n < host->nr_nodes; n++) {
-		pool_replace_lost(host, n);
+	for (n = 0; n < host->nr_nodes; n++)
 		pool_scrub_node(&host->pool[n]);
-	}
 }
 
 /**

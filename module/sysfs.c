@@ -4,6 +4,7 @@
  * nodes/nodeN/ with each node's; nodeN/pool_pages is writable and resizes
  * the node's pool, as hugetlb's per-node nr_hugepages does.
  */
+#include <linux/capability.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
 #include <linux/nodemask.h>
@@ -33,11 +34,27 @@ NUMACLAIM_HOST_ATTR(free_pages, avail);
 NUMACLAIM_HOST_ATTR(outstanding_pages, outstanding);
 NUMACLAIM_HOST_ATTR(allocated_pages, allocated);
 
+#define NUMACLAIM_POOL_ATTR(_prefix, _name, _nid)			\
+static ssize_t _prefix##_##_name##_show(struct kobject *kobj,		\
+					struct kobj_attribute *attr,	\
+					char *buf)			\
+{									\
+	return sysfs_emit(buf, "%lu\n",					\
+			  numaclaim_pool_##_name(sysfs_host, _nid));	\
+}									\
+static struct kobj_attribute _prefix##_##_name##_attr =		\
+	__ATTR(_name##_pages, 0444, _prefix##_##_name##_show, NULL)
+
+NUMACLAIM_POOL_ATTR(host, busy, -1);
+NUMACLAIM_POOL_ATTR(host, hwpoison, -1);
+
 static struct attribute *host_attrs[] = {
 	&host_pool_pages_attr.attr,
 	&host_free_pages_attr.attr,
 	&host_outstanding_pages_attr.attr,
 	&host_allocated_pages_attr.attr,
+	&host_busy_attr.attr,
+	&host_hwpoison_attr.attr,
 	NULL,
 };
 
@@ -83,6 +100,9 @@ static ssize_t node_pool_pages_store(struct kobject *kobj,
 	unsigned long want, reached;
 	int ret;
 
+	/* As NUMACLAIM_IOC_POOL_RESIZE: the file's mode alone is not enough. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ret = kstrtoul(buf, 0, &want);
 	if (ret)
 		return ret;
@@ -99,11 +119,16 @@ static struct kobj_attribute node_claimed_pages_attr =
 static struct kobj_attribute node_allocated_pages_attr =
 	__ATTR(allocated_pages, 0444, node_allocated_pages_show, NULL);
 
+NUMACLAIM_POOL_ATTR(node, busy, node_of(kobj));
+NUMACLAIM_POOL_ATTR(node, hwpoison, node_of(kobj));
+
 static struct attribute *node_attrs[] = {
 	&node_pool_pages_attr.attr,
 	&node_free_pages_attr.attr,
 	&node_claimed_pages_attr.attr,
 	&node_allocated_pages_attr.attr,
+	&node_busy_attr.attr,
+	&node_hwpoison_attr.attr,
 	NULL,
 };
 
@@ -166,8 +191,10 @@ int numaclaim_sysfs_init(struct numaclaim_host *host)
 			continue;
 		snprintf(name, sizeof(name), "node%u", n);
 		node_kobjs[n] = kobject_create_and_add(name, nodes_kobj);
-		if (!node_kobjs[n])
+		if (!node_kobjs[n]) {
+			ret = -ENOMEM;
 			goto err;
+		}
 		ret = sysfs_create_group(node_kobjs[n], &node_group);
 		if (ret) {
 			kobject_put(node_kobjs[n]);

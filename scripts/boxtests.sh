@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the userspace selftests (numaclaim_test, file_test, then ctl_test.sh)
-# in the NUMA box on every kernel and topology: the 6.1 and 6.12 kernels
+# Run the userspace selftests (numaclaim_test, file_test, hardening_test,
+# then ctl_test.sh) in the NUMA box on every kernel and topology: the 6.1
+# and 6.12 kernels
 # (KVERS, as the Makefile finds them) on the 2-node, 4-node and
 # memoryless/CPU-less (cxl) topologies. Each run also checks the guest's
 # kernel log, rmmod, and that free memory comes back.
@@ -22,7 +23,7 @@ for k in $kvers; do
 		log=$logdir/$k-$t.log
 		start=$(date +%s)
 		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- \
-			'numaclaim_test && file_test && ctl_test.sh' > "$log" 2>&1; then
+			'numaclaim_test && file_test && hardening_test && ctl_test.sh' > "$log" 2>&1; then
 			res=passed
 			passed=$((passed + 1))
 		else

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 "  claim NODE:SIZE[,NODE:SIZE...] [--max SIZE] -- COMMAND [ARG...]\n"
 "      open a context, stake the claim (NODE 'any' for a host-level claim)\n"
 "      and run COMMAND with the context's fd inherited and its number in\n"
-"      $NUMACLAIM_FD: how a toolstack hands claimed memory to a VMM\n"
+"      $NUMACLAIM_FD: how a toolstack hands claimed memory to a VMM;\n"
+"      --max sets a sealed limit, which COMMAND may lower but not raise\n"
 "  alloc [--node NODE|any] [--exact] [--unclaimed] SIZE\n"
 "      allocate SIZE in the context of $NUMACLAIM_FD (else in a context\n"
 "      that ends with this command); prints the mmap offset and the pages\n"
@@ -190,11 +191,15 @@ static int cmd_status(int argc, char **argv)
 		printf("]");
 		if (in_ctx)
 			printf(", \"context\": {\"pages\": %llu, \"claims\": %llu, "
-			       "\"host_level_claim\": %llu, \"max_pages\": %llu}",
+			       "\"host_level_claim\": %llu, \"max_pages\": %llu, "
+			       "\"max_sealed\": %s, \"busy_pages\": %llu}",
 			       (unsigned long long)info.ctx_pages,
 			       (unsigned long long)info.ctx_claims,
 			       (unsigned long long)info.ctx_claim_any,
-			       (unsigned long long)info.ctx_max_pages);
+			       (unsigned long long)info.ctx_max_pages,
+			       info.ctx_flags & NUMACLAIM_CTX_MAX_SEALED ?
+			       "true" : "false",
+			       (unsigned long long)info.ctx_busy_pages);
 		printf("}\n");
 		return 0;
 	}
@@ -250,7 +255,10 @@ static int cmd_pool(int argc, char **argv)
 	return reached != want;
 }
 
-/* A new context with limit @max (UINT64_MAX: none) and the claim @e. */
+/*
+ * A new context with limit @max (UINT64_MAX: none) and the claim @e. The
+ * limit is sealed: the command the context is handed to cannot raise it.
+ */
 static int open_and_claim(const char *what,
 			  const struct numaclaim_claim_entry *e,
 			  unsigned int nr, uint64_t max)
@@ -262,7 +270,7 @@ static int open_and_claim(const char *what,
 	if (fd < 0)
 		die(NUMACLAIM_DEV, 0, -fd);
 	if (max != UINT64_MAX) {
-		ret = numaclaim_set_max(fd, max);
+		ret = numaclaim_set_max(fd, max, NUMACLAIM_MAX_SEAL);
 		snprintf(msg, sizeof(msg), "%s --max", what);
 		if (ret)
 			die(msg, NUMACLAIM_IOC_SET_MAX_PAGES, ret);

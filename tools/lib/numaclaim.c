@@ -82,9 +82,10 @@ int numaclaim_release(int fd, uint64_t offset)
 	return nc_ioctl(fd, NUMACLAIM_IOC_RELEASE, &r);
 }
 
-int numaclaim_set_max(int fd, uint64_t max_pages)
+int numaclaim_set_max(int fd, uint64_t max_pages, uint32_t flags)
 {
-	struct numaclaim_max_pages m = { .max_pages = max_pages };
+	struct numaclaim_max_pages m = { .max_pages = max_pages,
+					 .flags = flags };
 
 	return nc_ioctl(fd, NUMACLAIM_IOC_SET_MAX_PAGES, &m);
 }

@@ -24,7 +24,7 @@ int numaclaim_alloc(int fd, uint64_t pages, uint32_t node, uint32_t flags,
 		    uint64_t *offset, uint64_t *node_pages,
 		    unsigned int nr_node_pages);
 int numaclaim_release(int fd, uint64_t offset);
-int numaclaim_set_max(int fd, uint64_t max_pages);
+int numaclaim_set_max(int fd, uint64_t max_pages, uint32_t flags);
 int numaclaim_pool_resize(int fd, uint32_t node, uint64_t pages,
 			  uint64_t *reached);
 

@@ -116,14 +116,26 @@ struct numaclaim_release {
 	__aligned_u64 offset;
 };
 
+/* From now on the limit may only be lowered, by anyone holding the fd. */
+#define NUMACLAIM_MAX_SEAL		(1U << 0)
+#define NUMACLAIM_MAX_FLAGS_ALL		NUMACLAIM_MAX_SEAL
+
 /**
  * struct numaclaim_max_pages - limit what the context holds plus claims
  * @max_pages: (in) the limit in pages; ~0 is no limit
+ * @flags: (in) NUMACLAIM_MAX_* flags
+ * @reserved: (in) must be zero
  *
- * EBUSY when the context already holds and claims more.
+ * EINVAL for unknown flags; EPERM when the limit is sealed and @max_pages
+ * would raise it (or remove it); EBUSY when the context already holds and
+ * claims more. A toolstack that hands a context to a VMM seals its limit
+ * so that the VMM cannot lift it. The first version of this struct was
+ * @max_pages alone (8 bytes), which is still accepted: no flags.
  */
 struct numaclaim_max_pages {
 	__aligned_u64 max_pages;
+	__u32 flags;
+	__u32 reserved;
 };
 
 /* The node has no memory: its pool is always empty. */
@@ -164,6 +176,16 @@ struct numaclaim_node_info {
  * @ctx_max_pages: (out) the calling context's limit; ~0 is no limit
  * @ctx_claims: (out) every claim of the calling context
  * @ctx_claim_any: (out) its host-level claim
+ * @ctx_flags: (out) NUMACLAIM_CTX_* flags of the calling context
+ * @reserved2: (out) zero
+ * @ctx_busy_pages: (out) pages the calling context released while they
+ *	were still referenced elsewhere (a pin, a pipe): still counted in
+ *	@ctx_pages and against its limit until the last reference drops
+ * @busy_pages: (out) such pages of every context, in @pool_pages and not
+ *	free until they come back
+ *
+ * The first version of this struct ended at @ctx_claim_any (72 bytes);
+ * a caller passing that size gets the fields it knows.
  */
 struct numaclaim_info {
 	__u32 nr_nodes;
@@ -176,7 +198,14 @@ struct numaclaim_info {
 	__aligned_u64 ctx_max_pages;
 	__aligned_u64 ctx_claims;
 	__aligned_u64 ctx_claim_any;
+	__u32 ctx_flags;
+	__u32 reserved2;
+	__aligned_u64 ctx_busy_pages;
+	__aligned_u64 busy_pages;
 };
+
+/* The context's limit is sealed: it may only be lowered. */
+#define NUMACLAIM_CTX_MAX_SEALED	(1U << 0)
 
 /**
  * struct numaclaim_pool - resize one node's pool (CAP_SYS_ADMIN)

@@ -671,8 +671,10 @@ TEST_F(nc, pool_shrink_against_claims)
 	EXPECT_EQ(EINVAL, nc_resize(self->fd, 4096, 1, NULL));
 }
 
-/* Every ioctl takes a struct shorter (refused), longer with zeros (fine)
- * and longer with garbage (E2BIG); unknown commands are ENOTTY. */
+/* Every ioctl takes a struct shorter than its first version (refused),
+ * longer with zeros (fine) and longer with garbage (E2BIG); the first
+ * version of a struct that grew since is still fine; unknown commands are
+ * ENOTTY. */
 TEST_F(nc, ioctl_lengths)
 {
 	static const unsigned long cmds[] = {
@@ -680,6 +682,8 @@ TEST_F(nc, ioctl_lengths)
 		NUMACLAIM_IOC_SET_MAX_PAGES, NUMACLAIM_IOC_INFO,
 		NUMACLAIM_IOC_POOL_RESIZE, NUMACLAIM_IOC_EXPORT,
 	};
+	/* The sizes of the first versions: SET_MAX_PAGES and INFO grew. */
+	static const unsigned int first[] = { 16, 40, 8, 8, 72, 16, 16 };
 	unsigned char buf[256];
 	unsigned int i;
 
@@ -687,7 +691,7 @@ TEST_F(nc, ioctl_lengths)
 		unsigned long cmd = cmds[i];
 		unsigned int size = _IOC_SIZE(cmd);
 		unsigned long shorter = (cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
-					((unsigned long)(size - 4) << _IOC_SIZESHIFT);
+					((unsigned long)(first[i] - 4) << _IOC_SIZESHIFT);
 		unsigned long longer = (cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 				       ((unsigned long)(size + 16) << _IOC_SIZESHIFT);
 
@@ -705,6 +709,14 @@ TEST_F(nc, ioctl_lengths)
 		  ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 		  ((sizeof(struct numaclaim_info) + 16) << _IOC_SIZESHIFT), buf));
 	EXPECT_EQ(2 * POOL, ((struct numaclaim_info *)buf)->free_pages);
+	/* INFO's first version: 72 bytes, nothing written past them. */
+	memset(buf, 0xee, sizeof(buf));
+	memset(buf, 0, 72);
+	EXPECT_EQ(0, nc_ioctl(self->fd, (NUMACLAIM_IOC_INFO &
+		  ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+		  (72UL << _IOC_SIZESHIFT), buf));
+	EXPECT_EQ(2 * POOL, ((struct numaclaim_info *)buf)->free_pages);
+	EXPECT_TRUE(nc_all_bytes(buf + 72, sizeof(buf) - 72, 0xee));
 	EXPECT_EQ(ENOTTY, nc_ioctl(self->fd, _IO(NUMACLAIM_IOC_MAGIC, 0x40), buf));
 	EXPECT_EQ(ENOTTY, nc_ioctl(self->fd, _IOWR('x', 0x01, struct numaclaim_alloc),
 				   buf));
@@ -806,16 +818,17 @@ TEST_F(nc, kill_with_mappings)
 /*
  * A page still referenced elsewhere after RELEASE (here a pipe that
  * vmsplice() filled from the mapping, which holds the pages as a device
- * or O_DIRECT would) is neither scrubbed nor handed to another context:
- * the pipe still reads the owner's bytes after another context took every
- * page of the pool and found them zero.
+ * or O_DIRECT would) is neither scrubbed nor handed to another context,
+ * nor given away: it stays charged to its context, shown as busy, until
+ * the pipe lets it go. Meanwhile another context takes every other page of
+ * the pool and finds them zero, and the pipe still reads the owner's bytes.
  */
 TEST_F(nc, release_while_referenced)
 {
 	unsigned char *p, buf[PAGE];
 	struct iovec iov;
 	int pipefd[2];
-	uint64_t off = 0;
+	uint64_t off = 0, off_b = 0;
 	int tries;
 
 	ASSERT_EQ(0, nc_alloc(self->fd, 2, ANY, 0, &off));
@@ -830,17 +843,31 @@ TEST_F(nc, release_while_referenced)
 	munmap(p, 2 * PAGE);
 	EXPECT_EQ(0, nc_release(self->fd, off));
 
-	/* The pool replaces the page it gave up, in the background. */
-	for (tries = 0; tries < 50 && T(self) != 2 * POOL; tries++)
-		usleep(20000);
-	EXPECT_EQ(2 * POOL, T(self));
-	ASSERT_EQ(0, nc_alloc(self->fd_b, 2 * POOL, ANY, 0, &off));
-	p = mmap(NULL, 2 * POOL * PAGE, PROT_READ, MAP_SHARED, self->fd_b, off);
+	ASSERT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(1, self->s.info.ctx_pages);
+	EXPECT_EQ(1, self->s.info.ctx_busy_pages);
+	EXPECT_EQ(1, self->s.info.busy_pages);
+	EXPECT_EQ(2 * POOL, self->s.info.pool_pages);
+	EXPECT_EQ(2 * POOL - 1, self->s.info.free_pages);
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_b, 2 * POOL, ANY, 0, &off_b));
+	ASSERT_EQ(0, nc_alloc(self->fd_b, 2 * POOL - 1, ANY, 0, &off_b));
+	p = mmap(NULL, (2 * POOL - 1) * PAGE, PROT_READ, MAP_SHARED,
+		 self->fd_b, off_b);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(nc_all_bytes(p, 2 * POOL * PAGE, 0));
-	munmap(p, 2 * POOL * PAGE);
+	EXPECT_TRUE(nc_all_bytes(p, (2 * POOL - 1) * PAGE, 0));
+	munmap(p, (2 * POOL - 1) * PAGE);
+	EXPECT_EQ(0, nc_release(self->fd_b, off_b));
 	ASSERT_EQ(PAGE, read(pipefd[0], buf, PAGE));
 	EXPECT_TRUE(nc_all_bytes(buf, PAGE, 0x99));
+
+	/* The pipe read it out: the page comes back to the pool. */
+	close(pipefd[0]);
+	close(pipefd[1]);
+	for (tries = 0; tries < 100 && T(self) != 2 * POOL; tries++)
+		usleep(20000);
+	EXPECT_EQ(2 * POOL, T(self));
+	EXPECT_EQ(0, self->s.info.ctx_pages);
+	EXPECT_EQ(0, self->s.info.busy_pages);
 }
 
 /* A memoryless node has an empty pool: nothing to claim or take there. */

@@ -31,7 +31,9 @@ CHECK(offsetof(struct numaclaim_alloc, nr_node_pages) == 32);
 CHECK(offsetof(struct numaclaim_alloc, reserved) == 36);
 
 CHECK(sizeof(struct numaclaim_release) == 8);
-CHECK(sizeof(struct numaclaim_max_pages) == 8);
+CHECK(sizeof(struct numaclaim_max_pages) == 16);
+CHECK(offsetof(struct numaclaim_max_pages, flags) == 8);
+CHECK(offsetof(struct numaclaim_max_pages, reserved) == 12);
 
 CHECK(sizeof(struct numaclaim_node_info) == 48);
 CHECK(offsetof(struct numaclaim_node_info, flags) == 4);
@@ -41,7 +43,7 @@ CHECK(offsetof(struct numaclaim_node_info, claimed_pages) == 24);
 CHECK(offsetof(struct numaclaim_node_info, ctx_claim) == 32);
 CHECK(offsetof(struct numaclaim_node_info, ctx_pages) == 40);
 
-CHECK(sizeof(struct numaclaim_info) == 72);
+CHECK(sizeof(struct numaclaim_info) == 96);
 CHECK(offsetof(struct numaclaim_info, reserved) == 4);
 CHECK(offsetof(struct numaclaim_info, nodes) == 8);
 CHECK(offsetof(struct numaclaim_info, pool_pages) == 16);
@@ -51,6 +53,10 @@ CHECK(offsetof(struct numaclaim_info, ctx_pages) == 40);
 CHECK(offsetof(struct numaclaim_info, ctx_max_pages) == 48);
 CHECK(offsetof(struct numaclaim_info, ctx_claims) == 56);
 CHECK(offsetof(struct numaclaim_info, ctx_claim_any) == 64);
+CHECK(offsetof(struct numaclaim_info, ctx_flags) == 72);
+CHECK(offsetof(struct numaclaim_info, reserved2) == 76);
+CHECK(offsetof(struct numaclaim_info, ctx_busy_pages) == 80);
+CHECK(offsetof(struct numaclaim_info, busy_pages) == 88);
 
 CHECK(sizeof(struct numaclaim_pool) == 16);
 CHECK(offsetof(struct numaclaim_pool, reserved) == 4);
@@ -62,7 +68,8 @@ CHECK(offsetof(struct numaclaim_export, fd) == 12);
 
 /* The ioctl numbers carry those sizes, the same on every ABI. */
 CHECK(_IOC_SIZE(NUMACLAIM_IOC_ALLOC) == 40);
-CHECK(_IOC_SIZE(NUMACLAIM_IOC_INFO) == 72);
+CHECK(_IOC_SIZE(NUMACLAIM_IOC_INFO) == 96);
+CHECK(_IOC_SIZE(NUMACLAIM_IOC_SET_MAX_PAGES) == 16);
 CHECK(_IOC_SIZE(NUMACLAIM_IOC_EXPORT) == 16);
 CHECK(_IOC_TYPE(NUMACLAIM_IOC_CLAIM) == NUMACLAIM_IOC_MAGIC);
 
