@@ -7,7 +7,9 @@
 # (KVERS, as the Makefile finds them) on the 2-node, 4-node and
 # memoryless/CPU-less (cxl) topologies. Each run also checks the guest's
 # kernel log, rmmod, and that free memory comes back.
-# Ends with "boxtests: N passed, M failed" (one per kernel and topology).
+# Then nc_stress on the 4-node box of each kernel (STRESS_SECONDS, 20).
+# Ends with "boxtests: N passed, M failed" (one per kernel and topology,
+# and one stress run per kernel).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +41,21 @@ for k in $kvers; do
 			grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^# ' "$log" | head -30
 		fi
 	done
+	# The stress program for a fixed time, on the 4-node box. Its many
+	# processes grow the kernel's slab by about 1.2 MiB, hence -S.
+	log=$logdir/$k-stress.log
+	start=$(date +%s)
+	if "$top/scripts/numabox.sh" -q -k "$k" -t 4node -S 3072 -- \
+		"nc_stress -t ${STRESS_SECONDS:-20}" > "$log" 2>&1; then
+		res=passed
+		passed=$((passed + 1))
+	else
+		res=FAILED
+		failed=$((failed + 1))
+	fi
+	echo "boxtests: $k stress: $res in $(( $(date +%s) - start ))s;" \
+		"$(grep -m1 'operations' "$log" | sed 's/^nc_stress: //')"
+	[ "$res" = passed ] || grep -E '^nc_stress: FAIL|^numabox:' "$log" | head -20
 done
 echo "boxtests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -19,6 +19,11 @@
 #   PARAMS  module parameters (default: pool_mb=0:64,1:64 or as the
 #           topology has memory)
 #   SECONDS timeout (default 240; 900 for vm2node)
+#   -S KB   free memory allowed short after rmmod (default 1024, 4096
+#           with -V): the kernel's own caches grow when the command starts
+#           many processes (nc_stress grows the slab by about 1.2 MiB)
+#   -D DIR  boot the debug kernel built in DIR (scripts/debugkernel.sh)
+#           instead of a Debian one; kmemleak is checked after rmmod
 #   -q      print only the command's output, not the kernel's boot log
 #   -V      the VM kit: KVM (the kernel image's kvm-amd.ko and what it
 #           needs, loaded before the command; no /dev/kvm fails the run),
@@ -38,7 +43,9 @@ params=
 timeout=
 quiet=0
 vmkit=0
-while getopts "k:t:p:T:qV" opt; do
+slack=
+debug=
+while getopts "k:t:p:T:qVS:D:" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	t) topo=$OPTARG ;;
@@ -46,7 +53,9 @@ while getopts "k:t:p:T:qV" opt; do
 	T) timeout=$OPTARG ;;
 	q) quiet=1 ;;
 	V) vmkit=1 ;;
-	*) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	S) slack=$OPTARG ;;
+	D) debug=$(cd "$OPTARG" && pwd) ;;
+	*) sed -n '2,36s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -90,6 +99,7 @@ vm2node)
 esac
 : "${timeout:=240}"
 
+[ -z "$debug" ] || kver=debug
 cache=$top/build/cache
 work=$top/build/box-$kver
 mkdir -p "$cache" "$work"
@@ -118,7 +128,11 @@ unpack() {
 	*) cat "$1" ;;
 	esac
 }
-if [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
+if [ -n "$debug" ]; then
+	vmlinuz=$debug/arch/x86/boot/bzImage
+	brd=$debug/drivers/block/brd.ko
+	[ "$vmkit" -eq 0 ] || { echo "numabox: no VM kit with -D" >&2; exit 2; }
+elif [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
    { [ "$vmkit" -eq 1 ] && [ ! -e "$kvm/order" ]; }; then
 	ver=$(dpkg-query -W -f='${Version}' "linux-headers-$kver")
 	rm -f "$cache"/linux-image-*.deb
@@ -158,7 +172,9 @@ mkdir -p "$src"
 (cd "$top" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
 	--exclude='Module.symvers' Kbuild module include) | tar -C "$src" -xpf -
-if ! make -s -C "/lib/modules/$kver/build" M="$src" modules > "$work/build.log" 2>&1; then
+kdir=/lib/modules/$kver/build
+[ -z "$debug" ] || kdir=$debug
+if ! make -s -C "$kdir" M="$src" modules > "$work/build.log" 2>&1; then
 	cat "$work/build.log" >&2
 	exit 1
 fi
@@ -177,7 +193,7 @@ printf '%s\n' "$params" > "$root/params"
 # What free memory may miss after rmmod: 1 MiB, or 4 MiB with the VM kit,
 # whose QEMU and KVM runs leave some MiB of kernel caches grown behind
 # (seen: 0.8 to 1.3 MiB); a pool not given back would be tens of MiB.
-if [ "$vmkit" -eq 1 ]; then echo 4096; else echo 1024; fi > "$root/slack"
+if [ -n "$slack" ]; then echo "$slack"; elif [ "$vmkit" -eq 1 ]; then echo 4096; else echo 1024; fi > "$root/slack"
 printf '%s\n' "$*" > "$root/command"
 
 # The VM kit (-V): the kvm modules, vm-boot, the guest's kernel (this one)
@@ -282,6 +298,10 @@ memfree() {
 }
 memfree > /tmp/memfree-before
 echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
+# The debug kernel: kmemleak forgets what the boot left, checked after rmmod.
+kml=/sys/kernel/debug/kmemleak
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+[ ! -e $kml ] || echo clear > $kml
 # A RAM disk for O_DIRECT; tests skip what needs it if it is missing.
 insmod /brd.ko rd_nr=1 rd_size=8192 2>/dev/null
 [ $rc -ne 0 ] || insmod /numaclaim.ko $(cat /params) || rc=$?
@@ -300,6 +320,19 @@ if [ $rc -eq 0 ]; then
 		echo "numabox: rmmod numaclaim failed"
 		[ $rc -ne 0 ] || rc=97
 	fi
+	if [ -e $kml ]; then
+		# Objects younger than 5 s are never reported: wait, scan twice.
+		sleep 6
+		echo scan > $kml
+		echo scan > $kml
+		if [ -s $kml ]; then
+			echo "numabox: kmemleak reports:"
+			head -60 $kml
+			[ $rc -ne 0 ] || rc=95
+		else
+			echo "numabox: kmemleak: nothing after rmmod"
+		fi
+	fi
 fi
 dmesg > /tmp/dmesg
 if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:' /tmp/dmesg; then
@@ -308,6 +341,9 @@ if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular
 fi
 echo "NUMABOX-EXIT: $rc"
 poweroff -f
+# A kernel without ACPI power-off: qemu runs with -no-reboot.
+sleep 1
+reboot -f
 EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"

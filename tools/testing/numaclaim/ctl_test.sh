@@ -31,7 +31,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..22"
 run "help" 0 "claim NODE:SIZE" numaclaimctl --help
 run "no command" 2 "usage:" numaclaimctl
 run "unknown command" 2 "unknown command" numaclaimctl frobnicate
@@ -44,6 +44,8 @@ run "claim hands the context over" 0 '"context": {"pages": 0, "claims": 128,' \
 	numaclaimctl claim 0:512K -- numaclaimctl status --json
 run "alloc in the claimed context" 0 "64 pages (node0 64)" \
 	numaclaimctl claim 0:512K -- numaclaimctl alloc 256K
+run "claim --max seals the limit" 0 '"max_pages": 512, "max_sealed": true' \
+	numaclaimctl claim 0:1M --max 2M -- numaclaimctl status --json
 run "claim too big" 1 "not enough unclaimed" \
 	numaclaimctl claim 0:1G -- true
 run "alloc too big" 1 "not enough free pages" numaclaimctl alloc 1G
