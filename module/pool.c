@@ -298,6 +298,37 @@ static void pool_retire(struct numaclaim_pool_node *pn, struct page *page)
 	put_page(page);
 }
 
+/*
+ * Take up to @nr pages off one of a node's lists (@count its length) into
+ * @pages, retiring the poisoned ones met on the way.
+ */
+static unsigned long pool_take_list(struct numaclaim_pool_node *pn,
+				    struct list_head *list,
+				    unsigned long *count, unsigned long nr,
+				    struct page **pages)
+	__must_hold(&pn->lock)
+{
+	unsigned long i = 0, seen = 0;
+	struct page *page;
+
+	lockdep_assert_held(&pn->lock);
+
+	while (i < nr) {
+		page = list_first_entry_or_null(list, struct page, lru);
+		if (!page)
+			break;
+		list_del(&page->lru);
+		(*count)--;
+		if (PageHWPoison(page))
+			pool_retire(pn, page);
+		else
+			pages[i++] = page;
+		if (!(++seen % NUMACLAIM_LIST_BATCH))
+			cond_resched();	/* a mutex: sleeping is fine */
+	}
+	return i;
+}
+
 /**
  * numaclaim_pool_take() - take free pages of a node for an allocation
  * @host: the host
@@ -318,40 +349,14 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long *taken)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i = 0, clean, seen = 0;
-	bool warn = false;
-	struct page *page;
+	unsigned long i, clean;
+	bool warn;
 
 	mutex_lock(&pn->lock);
-	while (i < nr) {
-		page = list_first_entry_or_null(&pn->clean, struct page, lru);
-		if (!page)
-			break;
-		list_del(&page->lru);
-		pn->nr_clean--;
-		if (PageHWPoison(page))
-			pool_retire(pn, page);
-		else
-			pages[i++] = page;
-		if (!(++seen % NUMACLAIM_LIST_BATCH))
-			cond_resched();
-	}
-	clean = i;
-	while (i < nr) {
-		page = list_first_entry_or_null(&pn->dirty, struct page, lru);
-		if (!page) {
-			warn = !pn->hwpoison;
-			break;
-		}
-		list_del(&page->lru);
-		pn->nr_dirty--;
-		if (PageHWPoison(page))
-			pool_retire(pn, page);
-		else
-			pages[i++] = page;
-		if (!(++seen % NUMACLAIM_LIST_BATCH))
-			cond_resched();
-	}
+	clean = pool_take_list(pn, &pn->clean, &pn->nr_clean, nr, pages);
+	i = clean + pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - clean,
+				   pages + clean);
+	warn = i < nr && !pn->hwpoison;
 	mutex_unlock(&pn->lock);
 	/* Short with no page ever poisoned: the lists and the ledger differ. */
 	WARN_ON_ONCE(warn);
