@@ -21,7 +21,7 @@ KSRC ?= $(CURDIR)/build/linux-source-6.1
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc tools box vmtest check demo deps clean help
+	kunit-debug ksrc tools box box-debug vmtest check demo deps clean help
 
 all: module
 
@@ -85,6 +85,12 @@ tools: ksrc
 box: ksrc
 	KVERS="$(KVERS)" scripts/boxtests.sh
 
+# The debug kernel and the selftests, fault_test and a longer nc_stress on
+# it in the NUMA box (scripts/debugtests.sh). Not in `make check`: its
+# first kernel build alone is about 15 minutes.
+box-debug: deps ksrc
+	KUNIT_TREE=$(KSRC) scripts/debugtests.sh
+
 # Unmodified QEMU/KVM guests on allocation files in the NUMA box (with the
 # VM kit), on both kernels (scripts/vmtests.sh).
 vmtest: ksrc
@@ -127,6 +133,9 @@ help:
 	@echo "make tools      the userspace programs, static, in build/tools/bin"
 	@echo "make box        the selftests in the NUMA box, both kernels, three"
 	@echo "                topologies (scripts/boxtests.sh)"
+	@echo "make box-debug  a debug kernel (KASAN, lockdep, kmemleak, fault"
+	@echo "                injection) and the selftests, fault_test and"
+	@echo "                nc_stress on it in the NUMA box; not in make check"
 	@echo "make vmtest     QEMU/KVM guests on allocation files in the NUMA box,"
 	@echo "                both kernels (scripts/vmtests.sh)"
 	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box, vmtest:"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make box-debug`: the debug kernel (scripts/debugkernel.sh: KASAN,
+# lockdep, DEBUG_ATOMIC_SLEEP, KMEMLEAK, DEBUG_VM, PAGE_POISONING,
+# failslab and fail_page_alloc), the module built against it, and in the
+# NUMA box on it: the selftests with fault_test on the 2-node box, then
+# nc_stress for DEBUG_STRESS_SECONDS (default 120) on the 4-node box. Each
+# run fails on any kernel report in the guest's log, on rmmod failing, on
+# memory not back and on kmemleak reporting anything after rmmod
+# (scripts/numabox.sh -D). Not part of `make check`: the first kernel
+# build alone takes about 15 minutes on 2 cores.
+# Ends with "debugtests: N passed, M failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logdir=$top/build/debugtests
+mkdir -p "$logdir"
+"$top/scripts/debugkernel.sh" || exit 1
+
+passed=0
+failed=0
+run() {
+	local name=$1 log=$logdir/$1.log start res
+	shift
+	start=$(date +%s)
+	if "$top/scripts/numabox.sh" -q -D "$top/build/debug-6.1" "$@" > "$log" 2>&1; then
+		res=passed
+		passed=$((passed + 1))
+	else
+		res=FAILED
+		failed=$((failed + 1))
+	fi
+	echo "debugtests: $name: $res in $(( $(date +%s) - start ))s;" \
+		"$(grep '^# Totals' "$log" | sed 's/^# Totals: //' | paste -sd'+')" \
+		"$(grep -m1 'operations' "$log" | sed 's/^nc_stress: //')" \
+		"$(grep -m1 '^numabox: kmemleak' "$log" | sed 's/^numabox: //')"
+	grep -E '^# (insmod|open|claim|alloc|mmap|export|reopen|pool resize|sysfs resize):' "$log" |
+		sed 's/^# /debugtests:   /'
+	[ "$res" = passed ] ||
+		grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^nc_stress: FAIL' "$log" | head -40
+}
+# Under KASAN and lockdep in TCG everything is several times slower.
+run selftests -t 2node -T 3000 -S 4096 -- \
+	'numaclaim_test && file_test && hardening_test && fault_test && ctl_test.sh'
+run stress -t 4node -T $(( ${DEBUG_STRESS_SECONDS:-120} + 900 )) -S 4096 -- \
+	"nc_stress -t ${DEBUG_STRESS_SECONDS:-120}"
+echo "debugtests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
