@@ -87,7 +87,7 @@ box: ksrc
 
 # The debug kernel and the selftests, fault_test and a longer nc_stress on
 # it in the NUMA box (scripts/debugtests.sh). Not in `make check`: its
-# first kernel build alone is about 15 minutes.
+# first kernel build alone took 5 min 11 s on 2 cores, the two box runs 6 min.
 box-debug: deps ksrc
 	KUNIT_TREE=$(KSRC) scripts/debugtests.sh
 

@@ -288,19 +288,23 @@ if [ -d /opt/vm ]; then
 		rc=96
 	fi
 fi
-# Free memory in kB: MemFree plus the pages waiting on the per-CPU lists
-# (which MemFree leaves out, and which hold tens of MiB right after a large
-# free), after dropping the caches.
-memfree() {
-	echo 3 > /proc/sys/vm/drop_caches
-	pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
-	echo $(( $(awk '/MemFree/ {print $2}' /proc/meminfo) + pcp * 4 ))
-}
-memfree > /tmp/memfree-before
-echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
 # The debug kernel: kmemleak forgets what the boot left, checked after rmmod.
 kml=/sys/kernel/debug/kmemleak
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# Free memory in kB: MemFree plus the pages waiting on the per-CPU lists
+# (which MemFree leaves out, and which hold tens of MiB right after a large
+# free), after dropping the caches. On the debug kernel slab memory counts
+# too: KASAN's quarantine keeps freed objects, and their slab pages, back
+# from MemFree (up to 1/32 of memory), and kmemleak checks slab objects.
+memfree() {
+	echo 3 > /proc/sys/vm/drop_caches
+	pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
+	slab=0
+	[ ! -e $kml ] || slab=$(awk '/^Slab:/ {print $2}' /proc/meminfo)
+	echo $(( $(awk '/MemFree/ {print $2}' /proc/meminfo) + pcp * 4 + slab ))
+}
+memfree > /tmp/memfree-before
+echo "numabox: free before insmod: $(cat /tmp/memfree-before) kB"
 [ ! -e $kml ] || echo clear > $kml
 # A RAM disk for O_DIRECT; tests skip what needs it if it is missing.
 insmod /brd.ko rd_nr=1 rd_size=8192 2>/dev/null
