@@ -21,7 +21,7 @@ KSRC ?= $(CURDIR)/build/linux-source-6.1
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc tools box box-debug vmtest check demo deps clean help
+	kunit-debug ksrc tools box box-debug vmtest bench check demo deps clean help
 
 all: module
 
@@ -96,6 +96,12 @@ box-debug: deps ksrc
 vmtest: ksrc
 	KVERS="$(KVERS)" scripts/vmtests.sh
 
+# numaclaim against anonymous memory, THP, hugetlb and QEMU's preallocation,
+# side by side in the NUMA box on each kernel, and the ledger alone in KUnit
+# (scripts/bench.sh). Figures, not tests: not in `make check`.
+bench: deps ksrc
+	KVERS="$(KVERS)" KUNIT_TREE=$(KSRC) scripts/bench.sh
+
 # Every test and static check; what CI runs.
 check: deps
 	$(MAKE) w1
@@ -138,6 +144,9 @@ help:
 	@echo "                nc_stress on it in the NUMA box; not in make check"
 	@echo "make vmtest     QEMU/KVM guests on allocation files in the NUMA box,"
 	@echo "                both kernels (scripts/vmtests.sh)"
+	@echo "make bench      numaclaim vs anon, THP, hugetlb and QEMU prealloc in"
+	@echo "                the NUMA box, and the ledger in KUnit: a table and"
+	@echo "                build/bench/KVER.json; not in make check"
 	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box, vmtest:"
 	@echo "                what CI runs"
 	@echo "make demo       the NUMA box demo: two QEMU/KVM guests on claimed memory"

@@ -252,6 +252,36 @@ static void numaclaim_pool_test_scrub(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
+/*
+ * A page allocator that zeroes what it hands out (init_on_alloc) leaves
+ * the new pages clean, not to be cleared again; otherwise they start dirty.
+ * Either way every page is zero once the scrub work ran.
+ */
+static void numaclaim_pool_test_grow_zeroed(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	struct page *page;
+	bool zero = true;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 16), 16UL);
+	if (want_init_on_alloc(NUMACLAIM_POOL_GFP)) {
+		KUNIT_EXPECT_EQ(test, pn->nr_clean, 16UL);
+		KUNIT_EXPECT_EQ(test, pn->nr_dirty, 0UL);
+		KUNIT_EXPECT_EQ(test, numaclaim_pool_dirty(&p->host, -1), 0UL);
+	} else {
+		KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty, 16UL);
+	}
+	numaclaim_pool_flush(&p->host);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_dirty(&p->host, 0), 0UL);
+	mutex_lock(&pn->lock);
+	list_for_each_entry(page, &pn->clean, lru)
+		zero &= pt_page_is_zero(page);
+	mutex_unlock(&pn->lock);
+	KUNIT_EXPECT_TRUE(test, zero);
+	pt_expect_lists(test, 0);
+}
+
 /* Whether or not the scrubber got there first, a page handed out is zero. */
 static void numaclaim_pool_test_take_is_zero(struct kunit *test)
 {
@@ -680,6 +710,7 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_resize_invalid),
 	KUNIT_CASE(numaclaim_pool_test_shrink_against_claims),
 	KUNIT_CASE(numaclaim_pool_test_scrub),
+	KUNIT_CASE(numaclaim_pool_test_grow_zeroed),
 	KUNIT_CASE(numaclaim_pool_test_take_is_zero),
 	KUNIT_CASE(numaclaim_pool_test_give_back_referenced),
 	KUNIT_CASE(numaclaim_pool_test_grow_overflow),

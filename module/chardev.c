@@ -103,11 +103,17 @@ struct numaclaim_ioctl_call {
 	struct file *file;
 };
 
+/* Claims of up to this many entries (a node and "any") are read on the stack. */
+#define NUMACLAIM_CLAIM_ON_STACK	4
+
 static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 {
+	struct numaclaim_claim_entry entries_stack[NUMACLAIM_CLAIM_ON_STACK];
+	struct numaclaim_stake stakes_stack[NUMACLAIM_CLAIM_ON_STACK];
 	struct numaclaim_claim *arg = buf;
-	struct numaclaim_claim_entry *entries;
-	struct numaclaim_stake *stakes;
+	struct numaclaim_claim_entry *entries = entries_stack;
+	struct numaclaim_stake *stakes = stakes_stack;
+	size_t size;
 	int ret;
 
 	ret = numaclaim_claim_arg(arg);
@@ -116,22 +122,28 @@ static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 	if (!arg->nr_entries)
 		return numaclaim_account_stake(&ctx->acct, NULL, 0);
 
-	entries = memdup_user(u64_to_user_ptr(arg->entries),
-			      array_size(arg->nr_entries, sizeof(*entries)));
-	if (IS_ERR(entries))
-		return PTR_ERR(entries);
-	stakes = kcalloc(arg->nr_entries, sizeof(*stakes), GFP_KERNEL);
-	if (!stakes) {
-		ret = -ENOMEM;
-		goto out_entries;
+	size = array_size(arg->nr_entries, sizeof(*entries));
+	if (arg->nr_entries > NUMACLAIM_CLAIM_ON_STACK) {
+		/* One block: the entries, then the stakes. */
+		entries = kmalloc(size_add(size,
+					   array_size(arg->nr_entries,
+						      sizeof(*stakes))),
+				  GFP_KERNEL);
+		if (!entries)
+			return -ENOMEM;
+		stakes = (void *)((char *)entries + size);
+	}
+	if (copy_from_user(entries, u64_to_user_ptr(arg->entries), size)) {
+		ret = -EFAULT;
+		goto out;
 	}
 	ret = numaclaim_claim_entries(entries, arg->nr_entries, stakes);
 	if (!ret)
 		ret = numaclaim_account_stake(&ctx->acct, stakes,
 					      arg->nr_entries);
-	kfree(stakes);
-out_entries:
-	kfree(entries);
+out:
+	if (entries != entries_stack)
+		kfree(entries);
 	return ret;
 }
 

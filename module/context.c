@@ -32,6 +32,8 @@
 	((u64)min_t(u64, MAX_LFS_FILESIZE, ULONG_MAX) >> PAGE_SHIFT)
 /* Pages inserted by one vm_insert_pages() call: 2 MiB of 4 KiB pages. */
 #define NUMACLAIM_INSERT_BATCH	512UL
+/* Allocations of up to this many pages keep their page array inline. */
+#define NUMACLAIM_INLINE_PAGES	64UL
 /* How often released pages still referenced elsewhere are looked at again. */
 #define NUMACLAIM_BUSY_DELAY	(HZ / 10)
 
@@ -62,11 +64,36 @@ struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host)
 	return ctx;
 }
 
+/*
+ * One block for an allocation, its parts and its undo record and, for a
+ * small allocation, its page array: one kmalloc per ALLOC, not four.
+ */
+static struct numaclaim_allocation *allocation_new(unsigned int nr_nodes,
+						   unsigned long pages)
+{
+	struct numaclaim_allocation *a;
+	size_t parts = array_size(nr_nodes, sizeof(*a->parts));
+	size_t claims = array_size(nr_nodes + 1, sizeof(*a->undo.claims));
+	size_t size = size_add(size_add(sizeof(*a), parts), claims);
+	bool inline_pages = pages <= NUMACLAIM_INLINE_PAGES;
+
+	if (inline_pages)
+		size = size_add(size, array_size(pages, sizeof(*a->pages)));
+	a = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return NULL;
+	a->parts = (void *)(a + 1);
+	a->undo.claims = (void *)((char *)a->parts + parts);
+	if (inline_pages)
+		a->pages = (void *)((char *)a->undo.claims + claims);
+	a->inline_pages = inline_pages;
+	return a;
+}
+
 static void allocation_free(struct numaclaim_allocation *a)
 {
-	kvfree(a->pages);
-	kfree(a->undo.claims);
-	kfree(a->parts);
+	if (!a->inline_pages)
+		kvfree(a->pages);
 	kfree(a);
 }
 
@@ -365,17 +392,9 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	if (from >= 0 && from < host->nr_nodes)
 		req.order = numaclaim_host_order(host, from);
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	a = allocation_new(host->nr_nodes, pages);
 	if (!a)
 		return -ENOMEM;
-	a->parts = kcalloc(host->nr_nodes, sizeof(*a->parts),
-			   GFP_KERNEL_ACCOUNT);
-	a->undo.claims = kcalloc(host->nr_nodes + 1, sizeof(*a->undo.claims),
-				 GFP_KERNEL_ACCOUNT);
-	if (!a->parts || !a->undo.claims) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
 	req.undo = &a->undo;
 	req.parts = a->parts;
 	ret = numaclaim_account_check(&ctx->acct, &req);
@@ -388,8 +407,9 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	INIT_LIST_HEAD(&a->busy_link);
 	atomic_set(&a->mapped, 0);
 	/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, not a warning. */
-	a->pages = kvmalloc_array(pages, sizeof(*a->pages),
-				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!a->pages)
+		a->pages = kvmalloc_array(pages, sizeof(*a->pages),
+					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!a->pages) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -452,7 +472,6 @@ void numaclaim_context_publish(struct numaclaim_context *ctx,
 	rb_insert_color(&a->node, &ctx->allocs);
 	mutex_unlock(&ctx->lock);
 	/* From now on a failure is no longer this request's. */
-	kfree(a->undo.claims);
 	a->undo.claims = NULL;
 }
 

@@ -33,6 +33,8 @@
  *	a pipe): held back, still charged, until only the pool holds them
  * @hwpoison: pages retired because the hardware poisoned them
  * @chunks: chunks of each order the pool took from the buddy allocator
+ * @nid: the node
+ * @scrub_work: clears @dirty, queued on a CPU of the node
  *
  * The pages on @clean and @dirty are exactly the node's free pages in the
  * ledger whenever no operation is half-way: pages join the lists before the
@@ -47,6 +49,8 @@ struct numaclaim_pool_node {
 	unsigned long busy;
 	unsigned long hwpoison;
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS];
+	int nid;
+	struct delayed_work scrub_work;
 };
 
 /**
@@ -56,7 +60,6 @@ struct numaclaim_pool_node {
  * @pool: one pool per node
  * @order: for each node, every node nearest first (@nr_nodes x @nr_nodes)
  * @resize_lock: one resize at a time
- * @scrub_work: clears dirty pages
  * @busy_lock: guards @busy
  * @busy: released allocations whose pages are still referenced elsewhere
  * @busy_work: takes their pages back as the references drop
@@ -68,7 +71,6 @@ struct numaclaim_host {
 	struct numaclaim_pool_node *pool;
 	int *order;
 	struct mutex resize_lock;	/* one resize at a time */
-	struct work_struct scrub_work;
 	struct mutex busy_lock;		/* @busy */
 	struct list_head busy;
 	struct delayed_work busy_work;
@@ -93,6 +95,7 @@ void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
 			   struct page **pages, unsigned long nr);
 unsigned long numaclaim_pool_busy(struct numaclaim_host *host, int nid);
 unsigned long numaclaim_pool_hwpoison(struct numaclaim_host *host, int nid);
+unsigned long numaclaim_pool_dirty(struct numaclaim_host *host, int nid);
 void numaclaim_pool_flush(struct numaclaim_host *host);
 
 /**
@@ -110,6 +113,9 @@ void numaclaim_pool_flush(struct numaclaim_host *host);
  * @nr_parts: entries in @parts
  * @parts: how many pages each node gave, in placement order
  * @pages: the pages, @parts[0]'s first
+ * @inline_pages: @pages is in the same block as the allocation
+ *
+ * @parts and @undo's claims follow the structure in one block.
  */
 struct numaclaim_allocation {
 	struct numaclaim_context *ctx;
@@ -124,6 +130,7 @@ struct numaclaim_allocation {
 	unsigned int nr_parts;
 	struct numaclaim_part *parts;
 	struct page **pages;
+	bool inline_pages;
 };
 
 /**

@@ -4,12 +4,15 @@
  * kept on a clean (zeroed) and a dirty list, scrubbed in the background as
  * Xen scrubs freed pages.
  */
+#include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
 
 #include "numaclaim.h"
 
@@ -17,6 +20,13 @@
 #define NUMACLAIM_SCRUB_BATCH	32
 /* Pages moved between lists, or freed, between two chances to reschedule. */
 #define NUMACLAIM_LIST_BATCH	1024
+/*
+ * Pages given back wait this long for more before their node's scrub runs,
+ * so that a stream of small releases wakes the scrubber once, not each
+ * time; this many or more given back at once are scrubbed straight away.
+ */
+#define NUMACLAIM_SCRUB_DELAY	(HZ / 50)
+#define NUMACLAIM_SCRUB_NOW	512
 
 static void pool_scrub_work(struct work_struct *work);
 
@@ -71,11 +81,14 @@ int numaclaim_host_init(struct numaclaim_host *host, unsigned int nr_nodes,
 	}
 
 	for (i = 0; i < nr_nodes; i++) {
-		mutex_init(&host->pool[i].lock);
-		INIT_LIST_HEAD(&host->pool[i].clean);
-		INIT_LIST_HEAD(&host->pool[i].dirty);
+		struct numaclaim_pool_node *pn = &host->pool[i];
+
+		mutex_init(&pn->lock);
+		INIT_LIST_HEAD(&pn->clean);
+		INIT_LIST_HEAD(&pn->dirty);
+		pn->nid = i;
+		INIT_DELAYED_WORK(&pn->scrub_work, pool_scrub_work);
 	}
-	INIT_WORK(&host->scrub_work, pool_scrub_work);
 	mutex_init(&host->busy_lock);
 	INIT_LIST_HEAD(&host->busy);
 	INIT_DELAYED_WORK(&host->busy_work, numaclaim_busy_work);
@@ -152,7 +165,8 @@ void numaclaim_host_destroy(struct numaclaim_host *host)
 	unsigned int n;
 
 	numaclaim_busy_drain(host);
-	cancel_work_sync(&host->scrub_work);
+	for (n = 0; n < host->nr_nodes; n++)
+		cancel_delayed_work_sync(&host->pool[n].scrub_work);
 	for (n = 0; n < host->nr_nodes; n++) {
 		struct numaclaim_pool_node *pn = &host->pool[n];
 		unsigned long nr;
@@ -170,16 +184,45 @@ void numaclaim_host_destroy(struct numaclaim_host *host)
 	numaclaim_ledger_destroy(&host->ledger);
 }
 
-static void pool_kick_scrub(struct numaclaim_host *host)
+/*
+ * A CPU of @nid for its scrub work: an unbound workqueue runs work queued
+ * "on" a CPU on a worker of that CPU's node, so the pages are cleared from
+ * their own node. Any CPU for a node with none online (or a node the
+ * KUnit suites made up).
+ */
+static int pool_node_cpu(int nid)
 {
-	queue_work(system_unbound_wq, &host->scrub_work);
+	int cpu;
+
+	if (nid >= nr_node_ids || !node_online(nid))
+		return WORK_CPU_UNBOUND;
+	cpu = cpumask_any_and(cpumask_of_node(nid), cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : WORK_CPU_UNBOUND;
 }
 
-/* Take up to @want pages from the buddy allocator on @nid, into the pool. */
+/* @nr pages joined @pn's dirty list: have them scrubbed, soon or now. */
+static void pool_kick_scrub(struct numaclaim_pool_node *pn, unsigned long nr)
+{
+	if (nr >= NUMACLAIM_SCRUB_NOW)
+		mod_delayed_work_on(pool_node_cpu(pn->nid), system_unbound_wq,
+				    &pn->scrub_work, 0);
+	else if (!delayed_work_pending(&pn->scrub_work))
+		queue_delayed_work_on(pool_node_cpu(pn->nid),
+				      system_unbound_wq, &pn->scrub_work,
+				      NUMACLAIM_SCRUB_DELAY);
+}
+
+/*
+ * Take up to @want pages from the buddy allocator on @nid, into the pool.
+ * When the page allocator zeroes what it hands out (init_on_alloc, on by
+ * default in Debian's kernels), the pages are clean already: they are not
+ * cleared a second time.
+ */
 static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 			       unsigned long want)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
+	bool zeroed = want_init_on_alloc(NUMACLAIM_POOL_GFP);
 	unsigned int order = NUMACLAIM_POOL_ORDER;
 	unsigned long got = 0, i;
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS] = { 0 };
@@ -213,8 +256,13 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 		return 0;
 
 	mutex_lock(&pn->lock);
-	list_splice_tail_init(&pages, &pn->dirty);
-	pn->nr_dirty += got;
+	if (zeroed) {
+		list_splice_tail_init(&pages, &pn->clean);
+		pn->nr_clean += got;
+	} else {
+		list_splice_tail_init(&pages, &pn->dirty);
+		pn->nr_dirty += got;
+	}
 	for (i = 0; i < NUMACLAIM_POOL_ORDERS; i++)
 		pn->chunks[i] += chunks[i];
 	mutex_unlock(&pn->lock);
@@ -227,7 +275,8 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 		pool_free_list(&pages);
 		return 0;
 	}
-	pool_kick_scrub(host);
+	if (!zeroed)
+		pool_kick_scrub(pn, got);
 	return got;
 }
 
@@ -425,7 +474,7 @@ unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
 		pn->busy += kept;
 	mutex_unlock(&pn->lock);
 	if (back)
-		pool_kick_scrub(host);
+		pool_kick_scrub(pn, back);
 	*gone = poisoned;
 	return kept;
 }
@@ -501,6 +550,19 @@ unsigned long numaclaim_pool_hwpoison(struct numaclaim_host *host, int nid)
 			  offsetof(struct numaclaim_pool_node, hwpoison));
 }
 
+/**
+ * numaclaim_pool_dirty() - free pages not scrubbed yet
+ * @host: the host
+ * @nid: a node, or -1 for every node
+ *
+ * Return: the pages.
+ */
+unsigned long numaclaim_pool_dirty(struct numaclaim_host *host, int nid)
+{
+	return pool_count(host, nid,
+			  offsetof(struct numaclaim_pool_node, nr_dirty));
+}
+
 static void pool_scrub_node(struct numaclaim_pool_node *pn)
 {
 	struct page *page;
@@ -529,19 +591,18 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 
 static void pool_scrub_work(struct work_struct *work)
 {
-	struct numaclaim_host *host = container_of(work, struct numaclaim_host,
-						   scrub_work);
-	unsigned int n;
-
-	for (n = 0; n < host->nr_nodes; n++)
-		pool_scrub_node(&host->pool[n]);
+	pool_scrub_node(container_of(to_delayed_work(work),
+				     struct numaclaim_pool_node, scrub_work));
 }
 
 /**
- * numaclaim_pool_flush() - wait for the scrub work queued so far
+ * numaclaim_pool_flush() - run the scrub work queued so far and wait for it
  * @host: the host
  */
 void numaclaim_pool_flush(struct numaclaim_host *host)
 {
-	flush_work(&host->scrub_work);
+	unsigned int n;
+
+	for (n = 0; n < host->nr_nodes; n++)
+		flush_delayed_work(&host->pool[n].scrub_work);
 }

@@ -47,6 +47,7 @@ static struct kobj_attribute _prefix##_##_name##_attr =		\
 
 NUMACLAIM_POOL_ATTR(host, busy, -1);
 NUMACLAIM_POOL_ATTR(host, hwpoison, -1);
+NUMACLAIM_POOL_ATTR(host, dirty, -1);
 
 static struct attribute *host_attrs[] = {
 	&host_pool_pages_attr.attr,
@@ -55,6 +56,7 @@ static struct attribute *host_attrs[] = {
 	&host_allocated_pages_attr.attr,
 	&host_busy_attr.attr,
 	&host_hwpoison_attr.attr,
+	&host_dirty_attr.attr,
 	NULL,
 };
 
@@ -121,6 +123,7 @@ static struct kobj_attribute node_allocated_pages_attr =
 
 NUMACLAIM_POOL_ATTR(node, busy, node_of(kobj));
 NUMACLAIM_POOL_ATTR(node, hwpoison, node_of(kobj));
+NUMACLAIM_POOL_ATTR(node, dirty, node_of(kobj));
 
 static struct attribute *node_attrs[] = {
 	&node_pool_pages_attr.attr,
@@ -129,6 +132,7 @@ static struct attribute *node_attrs[] = {
 	&node_allocated_pages_attr.attr,
 	&node_busy_attr.attr,
 	&node_hwpoison_attr.attr,
+	&node_dirty_attr.attr,
 	NULL,
 };
 

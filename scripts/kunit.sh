@@ -49,9 +49,15 @@ configs=("$@")
 passed=0
 failed=0
 for cfg in "${configs[@]}"; do
+	# A configuration with a line "# alone" is the whole configuration;
+	# any other is laid over kunit/.kunitconfig.
 	kcfgs=(--kunitconfig="$top/kunit/.kunitconfig")
-	[ "$cfg" = default ] ||
+	if [ "$cfg" != default ]; then
+		if grep -q '^# alone$' "$top/kunit/$cfg.kunitconfig"; then
+			kcfgs=()
+		fi
 		kcfgs+=(--kunitconfig="$top/kunit/$cfg.kunitconfig")
+	fi
 	# A configuration names its architecture on a line "# arch: NAME";
 	# UML unless it says otherwise. Others boot in qemu (TCG).
 	arch=$(sed -n 's/^# arch: *//p' "${kcfgs[-1]#--kunitconfig=}")
