@@ -463,6 +463,48 @@ static void numaclaim_pool_test_context_alloc_release(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
+/*
+ * A context out of mmap offsets refuses an ALLOC with ENOMEM after the
+ * ledger took it: the charge is given back, claims and all, for a small
+ * allocation (page array inline) and a larger one alike.
+ *   pool 128, claim 100 on node 0, 4 offsets left: ALLOC 8 and 96 ->
+ *   ENOMEM, held 0, claim 100; ALLOC 4 -> taken; ALLOC 1 -> ENOMEM.
+ */
+static void numaclaim_pool_test_context_out_of_offsets(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_context *ctx;
+	struct numaclaim_stake st = { 0, 100 };
+	struct numaclaim_node_view nv;
+	unsigned long a;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 128), 128UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, numaclaim_account_stake(&ctx->acct, &st, 1), 0);
+	ctx->next_pgoff = NUMACLAIM_MAX_PGOFF - 4;
+
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 8, 0, 0, &a, NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 96, 0, 0, &a, NULL, 0), -ENOMEM);
+	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 0UL);
+	KUNIT_EXPECT_EQ(test, nv.claim, 100UL);
+	KUNIT_EXPECT_EQ(test, nv.avail, 128UL);
+
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 4, 0, 0, &a, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, a, (unsigned long)NUMACLAIM_MAX_PGOFF - 4);
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, 1, 0, 0, &a, NULL, 0), -ENOMEM);
+	numaclaim_ledger_node_view(&p->host.ledger, &ctx->acct, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.held, 4UL);
+	KUNIT_EXPECT_EQ(test, nv.claim, 96UL);
+	KUNIT_EXPECT_TRUE(test, numaclaim_ledger_consistent(&p->host.ledger));
+	numaclaim_context_close(ctx);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.avail, 128UL);
+	KUNIT_EXPECT_EQ(test, nv.claimed, 0UL);
+	pt_expect_lists(test, 0);
+}
+
 /* A refused allocation takes no page and costs no claim. */
 static void numaclaim_pool_test_context_alloc_refused(struct kunit *test)
 {
@@ -720,6 +762,7 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_node_order),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_release),
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),
+	KUNIT_CASE(numaclaim_pool_test_context_out_of_offsets),
 	KUNIT_CASE(numaclaim_pool_test_context_export),
 	{}
 };

@@ -23,13 +23,6 @@
 #include "compat.h"
 #include "numaclaim.h"
 
-/*
- * mmap offsets stay below what mmap() accepts for a character device: an
- * loff_t on 64-bit kernels, ULONG_MAX bytes on 32-bit ones. Offsets are not
- * reused, so on a 32-bit kernel a context can allocate 4 GiB in all.
- */
-#define NUMACLAIM_MAX_PGOFF	\
-	((u64)min_t(u64, MAX_LFS_FILESIZE, ULONG_MAX) >> PAGE_SHIFT)
 /* Pages inserted by one vm_insert_pages() call: 2 MiB of 4 KiB pages. */
 #define NUMACLAIM_INSERT_BATCH	512UL
 /* Allocations of up to this many pages keep their page array inline. */
@@ -364,11 +357,13 @@ static void allocation_trim(struct numaclaim_context *ctx,
  *	with numaclaim_context_publish() once the offset reached userspace,
  *	or takes it back with numaclaim_context_abort()
  *
- * The ledger is asked first without charging, so that a request it would
- * refuse costs no memory; everything that can fail is then allocated, and
- * only then is the request charged. A failure after that (a poisoned page,
- * a fatal signal while clearing) gives back the pages and the claims the
- * charge consumed, so that it costs nothing either.
+ * One block holds the allocation (and a small one's page array); a larger
+ * one's page array is allocated only once the ledger, asked without
+ * charging, would take the request, so that a refused request costs no
+ * memory. Then the request is charged and given its mmap offset. A failure
+ * after the charge (no offset left, a poisoned page, a fatal signal while
+ * clearing) gives back the pages and the claims the charge consumed, so
+ * that it costs nothing either.
  *
  * Return: 0, -EINVAL, -EDQUOT, -ENOMEM or -EINTR.
  */
@@ -397,31 +392,38 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 		return -ENOMEM;
 	req.undo = &a->undo;
 	req.parts = a->parts;
-	ret = numaclaim_account_check(&ctx->acct, &req);
-	if (ret)
-		goto err_free;
-
 	a->ctx = ctx;
 	a->nr_pages = pages;
 	RB_CLEAR_NODE(&a->node);
 	INIT_LIST_HEAD(&a->busy_link);
 	atomic_set(&a->mapped, 0);
-	/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, not a warning. */
-	if (!a->pages)
+	if (!a->pages) {
+		/* A page array of its own: only for a request the ledger takes. */
+		ret = numaclaim_account_check(&ctx->acct, &req);
+		if (ret)
+			goto err_free;
+		/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, no warning. */
 		a->pages = kvmalloc_array(pages, sizeof(*a->pages),
 					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!a->pages) {
-		ret = -ENOMEM;
-		goto err_free;
+		if (!a->pages) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
 	}
-	ret = allocation_reserve_pgoff(ctx, a);
-	if (ret)
-		goto err_free;
 
 	ret = numaclaim_account_charge(&ctx->acct, &req);
 	if (ret)
 		goto err_free;
 	a->nr_parts = req.nr_parts;
+	ret = allocation_reserve_pgoff(ctx, a);
+	if (ret) {
+		/* No offset left: the pages stay free, the claims come back. */
+		for (i = 0; i < a->nr_parts; i++)
+			numaclaim_account_uncharge(&ctx->acct, a->parts[i].node,
+						   a->parts[i].pages, 0);
+		numaclaim_account_unwind(&ctx->acct, &a->undo);
+		goto err_free;
+	}
 
 	for (first = 0, i = 0; i < a->nr_parts; i++) {
 		ret = numaclaim_pool_take(host, a->parts[i].node,

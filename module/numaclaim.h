@@ -6,6 +6,7 @@
 #ifndef _NUMACLAIM_H
 #define _NUMACLAIM_H
 
+#include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -76,6 +77,14 @@ struct numaclaim_host {
 	struct delayed_work busy_work;
 	bool (*node_usable)(int nid);
 };
+
+/*
+ * mmap offsets stay below what mmap() accepts for a character device: an
+ * loff_t on 64-bit kernels, ULONG_MAX bytes on 32-bit ones. Offsets are not
+ * reused, so on a 32-bit kernel a context can allocate 4 GiB in all.
+ */
+#define NUMACLAIM_MAX_PGOFF	\
+	((u64)min_t(u64, MAX_LFS_FILESIZE, ULONG_MAX) >> PAGE_SHIFT)
 
 /* pool.c */
 int numaclaim_host_init(struct numaclaim_host *host, unsigned int nr_nodes,
