@@ -48,28 +48,6 @@ static int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
-static long sysfs_read(const char *path)
-{
-	char buf[64] = "";
-	long v = -1;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-static long node_attr(uint32_t node, const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SYSFS "/nodes/node%u/%s", node, name);
-	return sysfs_read(path);
-}
-
 /*
  * Make every allocation a fault point for fail-nth: failslab and
  * fail_page_alloc leave GFP_KERNEL (may-reclaim), highmem and order-0
@@ -146,9 +124,7 @@ FIXTURE(ft) {
 
 FIXTURE_SETUP(ft)
 {
-	unsigned int n, found = 0;
-	uint32_t nodes[2];
-	uint64_t reached;
+	int ret;
 
 	if (!fault_setup())
 		SKIP(return, "no fault injection (%s, debugfs fail*)", FAIL_NTH);
@@ -158,23 +134,10 @@ FIXTURE_SETUP(ft)
 	self->ctx = nc_open();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
 	ASSERT_LE(0, self->ctx);
-	ASSERT_EQ(0, nc_info(self->fd, &self->s));
-	for (n = 0; n < self->s.info.nr_nodes && n < MAX_NODES; n++) {
-		if (self->s.node[n].flags & NUMACLAIM_NODE_MEMORYLESS)
-			continue;
-		if (found < 2)
-			nodes[found++] = n;
-		else
-			ASSERT_EQ(0, nc_resize(self->fd, n, 0, NULL));
-	}
-	if (found < 2)
-		SKIP(return, "needs two nodes with memory, has %u", found);
-	self->n0 = nodes[0];
-	self->n1 = nodes[1];
-	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
-	ASSERT_EQ(POOL, reached);
-	ASSERT_EQ(0, nc_resize(self->fd, self->n1, POOL, &reached));
-	ASSERT_EQ(POOL, reached);
+	ret = nc_two_pools(self->fd, &self->s, &self->n0, &self->n1);
+	if (ret == -ENODEV)
+		SKIP(return, "needs two nodes with memory");
+	ASSERT_EQ(0, ret) TH_LOG("pools: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(ft)
@@ -194,8 +157,8 @@ FIXTURE_TEARDOWN(ft)
 	EXPECT_EQ(2 * POOL, (self)->s.info.free_pages);			\
 	EXPECT_EQ(0, (self)->s.info.outstanding);			\
 	EXPECT_EQ(0, (self)->s.info.busy_pages);			\
-	EXPECT_EQ(2 * POOL, sysfs_read(SYSFS "/free_pages"));		\
-	EXPECT_EQ(0, sysfs_read(SYSFS "/allocated_pages"));		\
+	EXPECT_EQ(2 * POOL, nc_sysfs_read(SYSFS "/free_pages"));		\
+	EXPECT_EQ(0, nc_sysfs_read(SYSFS "/allocated_pages"));		\
 } while (0)
 
 /* The context under test: @claims claimed, @pages held. */
@@ -502,7 +465,7 @@ TEST_F(ft, resize_fails_cleanly)
 		EXPECT_EQ(self->s.node[self->n0].pool_pages,
 			  self->s.node[self->n0].free_pages);
 		EXPECT_EQ(self->s.node[self->n0].pool_pages,
-			  node_attr(self->n0, "pool_pages"));
+			  nc_node_attr(self->n0, "pool_pages"));
 		EXPECT_EQ(POOL + self->s.node[self->n0].pool_pages,
 			  self->s.info.pool_pages);
 		ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
@@ -543,7 +506,7 @@ TEST_F(ft, sysfs_resize_fails_cleanly)
 		}
 		ASSERT_EQ(0, nc_info(self->fd, &self->s));
 		EXPECT_EQ(self->s.node[self->n1].pool_pages,
-			  node_attr(self->n1, "pool_pages"));
+			  nc_node_attr(self->n1, "pool_pages"));
 		EXPECT_EQ(self->s.node[self->n1].pool_pages,
 			  self->s.node[self->n1].free_pages);
 		EXPECT_GE(700, self->s.node[self->n1].pool_pages);
@@ -719,7 +682,7 @@ TEST_F_TIMEOUT(ld, insmod_fails_cleanly, 1800)
 			ASSERT_EQ(0, nc_info(fd, &s));
 			EXPECT_EQ(s.info.pool_pages, s.info.free_pages);
 			EXPECT_EQ(s.info.pool_pages,
-				  sysfs_read(SYSFS "/pool_pages"));
+				  nc_sysfs_read(SYSFS "/pool_pages"));
 		}
 		close(fd);
 		ASSERT_EQ(0, unload()) TH_LOG("run %u", n);

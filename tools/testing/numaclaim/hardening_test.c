@@ -35,28 +35,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long sysfs_read(const char *path)
-{
-	char buf[64] = "";
-	long v = -1;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-static long node_attr(uint32_t node, const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SYSFS "/nodes/node%u/%s", node, name);
-	return sysfs_read(path);
-}
-
 /* The page frame behind @addr, from /proc/self/pagemap (root only). */
 static uint64_t pfn_of(const void *addr)
 {
@@ -304,9 +282,9 @@ TEST_F(nc, busy_pages_bounded)
 	EXPECT_EQ(2 * POOL, self->s.info.pool_pages);
 	EXPECT_EQ(2 * POOL - 128, self->s.info.free_pages);
 	EXPECT_EQ(EDQUOT, nc_alloc(self->fd, 1, ANY, 0, NULL));
-	EXPECT_EQ(128, sysfs_read(SYSFS "/busy_pages"));
-	EXPECT_EQ(128, node_attr(self->n0, "busy_pages") +
-		       node_attr(self->n1, "busy_pages"));
+	EXPECT_EQ(128, nc_sysfs_read(SYSFS "/busy_pages"));
+	EXPECT_EQ(128, nc_node_attr(self->n0, "busy_pages") +
+		       nc_node_attr(self->n1, "busy_pages"));
 	/* Another context may take only what is really free. */
 	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_b, 2 * POOL - 127, ANY, 0, NULL));
 
@@ -459,7 +437,7 @@ TEST_F(nc, sysfs_resize_needs_cap)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status %d", status);
-	EXPECT_EQ(POOL, node_attr(self->n0, "pool_pages"));
+	EXPECT_EQ(POOL, nc_node_attr(self->n0, "pool_pages"));
 	EXPECT_EQ(2 * POOL, T(self));
 }
 
@@ -506,8 +484,8 @@ TEST_F(nc, hwpoison_not_reused)
 	}
 	munmap(p, 4 * PAGE);
 	ASSERT_EQ(0, nc_release(self->fd, off));
-	EXPECT_EQ(1, node_attr(node, "hwpoison_pages"));
-	EXPECT_EQ(POOL - 1, node_attr(node, "pool_pages"));
+	EXPECT_EQ(1, nc_node_attr(node, "hwpoison_pages"));
+	EXPECT_EQ(POOL - 1, nc_node_attr(node, "pool_pages"));
 	EXPECT_EQ(2 * POOL - 1, T(self));
 
 	n = POOL - 1;
@@ -680,16 +658,16 @@ TEST_F(nc, dirty_pages_scrubbed)
 	memset(p, 0x5a, POOL * PAGE);
 	munmap(p, POOL * PAGE);
 	ASSERT_EQ(0, nc_release(self->fd, off));
-	dirty = node_attr(node, "dirty_pages");
+	dirty = nc_node_attr(node, "dirty_pages");
 	EXPECT_LE(0, dirty);
 	EXPECT_GE(POOL, dirty);
 	for (end = now() + 10; now() < end; usleep(1000)) {
-		dirty = node_attr(node, "dirty_pages");
+		dirty = nc_node_attr(node, "dirty_pages");
 		if (!dirty)
 			break;
 	}
 	EXPECT_EQ(0, dirty) TH_LOG("not scrubbed within 10 s");
-	EXPECT_EQ(0, sysfs_read("/sys/kernel/numaclaim/dirty_pages"));
+	EXPECT_EQ(0, nc_sysfs_read("/sys/kernel/numaclaim/dirty_pages"));
 
 	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
 			      &off));
@@ -705,10 +683,10 @@ TEST_F(nc, dirty_pages_scrubbed)
 	ASSERT_EQ(POOL, reached);
 	switch (init_on_alloc()) {
 	case 1:
-		EXPECT_EQ(0, node_attr(node, "dirty_pages"));
+		EXPECT_EQ(0, nc_node_attr(node, "dirty_pages"));
 		break;
 	case 0:
-		EXPECT_GE(POOL, node_attr(node, "dirty_pages"));
+		EXPECT_GE(POOL, nc_node_attr(node, "dirty_pages"));
 		break;
 	default:
 		TH_LOG("init_on_alloc unknown (no boot log)");
