@@ -90,7 +90,7 @@ static void pt_expect_lists(struct kunit *test, int nid)
 	struct pt *p = test->priv;
 	struct numaclaim_pool_node *pn = &p->host.pool[nid];
 	struct numaclaim_node_view nv;
-	unsigned long clean = 0, dirty = 0;
+	unsigned long clean = 0, dirty = 0, clean_units = 0, dirty_units = 0;
 	struct page *page;
 
 	mutex_lock(&pn->lock);
@@ -98,6 +98,14 @@ static void pt_expect_lists(struct kunit *test, int nid)
 		clean++;
 	list_for_each_entry(page, &pn->dirty, lru)
 		dirty++;
+	list_for_each_entry(page, &pn->clean_units, lru)
+		clean_units++;
+	list_for_each_entry(page, &pn->dirty_units, lru)
+		dirty_units++;
+	KUNIT_EXPECT_EQ(test, clean_units, pn->nr_clean_units);
+	KUNIT_EXPECT_EQ(test, dirty_units, pn->nr_dirty_units);
+	clean += clean_units * NUMACLAIM_UNIT_PAGES;
+	dirty += dirty_units * NUMACLAIM_UNIT_PAGES;
 	KUNIT_EXPECT_EQ(test, clean, pn->nr_clean);
 	KUNIT_EXPECT_EQ(test, dirty, pn->nr_dirty);
 	mutex_unlock(&pn->lock);
@@ -135,36 +143,66 @@ static void pt_take(struct kunit *test, unsigned long nr)
 	KUNIT_ASSERT_EQ(test, taken, nr);
 }
 
+/* @nr of p->pages on @list, as an allocation gives them back. */
+static void pt_list(struct pt *p, unsigned long nr, struct list_head *list)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		list_add_tail(&p->pages[i]->lru, list);
+}
+
 static void pt_give_back(struct kunit *test, unsigned long nr)
 {
 	struct pt *p = test->priv;
 	unsigned long gone, kept;
+	LIST_HEAD(pages);
+	LIST_HEAD(units);
 
-	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, nr, false,
+	pt_list(p, nr, &pages);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, false,
 					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pages));
 	numaclaim_account_uncharge(&p->acct, 0, nr, gone);
 }
 
-/* 2 MiB chunks first, each split into pages with a count of one. */
+static bool pt_page_ok(struct page *page)
+{
+	return page_ref_count(page) == 1 && page_to_nid(page) == 0 &&
+	       !PageCompound(page);
+}
+
+/*
+ * 2 MiB chunks first, each split into pages with a count of one and kept
+ * as a unit: its pages contiguous, its first one 2 MiB aligned.
+ */
 static void numaclaim_pool_test_grow_high_order(struct kunit *test)
 {
 	struct pt *p = test->priv;
 	struct numaclaim_pool_node *pn = &p->host.pool[0];
-	unsigned long chunk = 1UL << NUMACLAIM_POOL_ORDER;
+	unsigned long chunk = NUMACLAIM_UNIT_PAGES, i;
+	struct list_head *lists[] = { &pn->clean_units, &pn->dirty_units };
 	struct page *page;
+	unsigned int l;
 	bool ok = true;
 
 	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 2 * chunk + 1), 2 * chunk + 1);
 	KUNIT_EXPECT_EQ(test, pn->chunks[NUMACLAIM_POOL_ORDER], 2UL);
 	KUNIT_EXPECT_EQ(test, pn->chunks[0], 1UL);
 	mutex_lock(&pn->lock);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean_units + pn->nr_dirty_units, 2UL);
 	list_for_each_entry(page, &pn->dirty, lru)
-		ok &= page_ref_count(page) == 1 && page_to_nid(page) == 0 &&
-		      !PageCompound(page);
+		ok &= pt_page_ok(page);
 	list_for_each_entry(page, &pn->clean, lru)
-		ok &= page_ref_count(page) == 1 && page_to_nid(page) == 0 &&
-		      !PageCompound(page);
+		ok &= pt_page_ok(page);
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		list_for_each_entry(page, lists[l], lru) {
+			ok &= IS_ALIGNED(page_to_pfn(page), chunk);
+			for (i = 0; i < chunk; i++)
+				ok &= pt_page_ok(nth_page(page, i));
+		}
+	}
 	mutex_unlock(&pn->lock);
 	KUNIT_EXPECT_TRUE(test, ok);
 	pt_expect_lists(test, 0);
@@ -314,15 +352,21 @@ static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
 	struct numaclaim_node_view nv;
 	unsigned long gone = 7, kept;
 	struct page *pinned;
+	LIST_HEAD(pages);
+	LIST_HEAD(units);
 
 	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 4), 4UL);
 	pt_take(test, 2);
 	pinned = p->pages[1];
 	get_page(pinned);
-	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 2, false, &gone);
+	pt_list(p, 2, &pages);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, false,
+					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 1UL);
 	KUNIT_EXPECT_EQ(test, gone, 0UL);
-	KUNIT_EXPECT_PTR_EQ(test, p->pages[0], pinned);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&pages));
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&pages, struct page, lru),
+			    pinned);
 	numaclaim_account_uncharge(&p->acct, 0, 2 - kept, gone);
 	/* The pool kept its reference. */
 	KUNIT_EXPECT_EQ(test, page_ref_count(pinned), 2);
@@ -334,12 +378,15 @@ static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
 	pt_expect_lists(test, 0);
 
-	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 1, true, &gone);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, true,
+					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 1UL);
 	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
 	put_page(pinned);
-	kept = numaclaim_pool_give_back(&p->host, 0, p->pages, 1, true, &gone);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, true,
+					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pages));
 	numaclaim_account_uncharge(&p->acct, 0, 1, gone);
 	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 0UL);
 	numaclaim_ledger_node_view(&p->host.ledger, &p->acct, 0, &nv);
@@ -621,7 +668,7 @@ static void numaclaim_pool_test_context_release_busy(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 4, 0, 0, NULL, 0,
 						      &a), 0);
 	off = a->pgoff;
-	pinned = a->pages[2];
+	pinned = numaclaim_allocation_page(a, 2);
 	get_page(pinned);
 	numaclaim_context_publish(ctx, a);
 	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off), 0);
@@ -650,7 +697,7 @@ static void numaclaim_pool_test_context_release_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, b), 0);
 	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 2, 0, 0, NULL, 0,
 						      &a), 0);
-	pinned = a->pages[0];
+	pinned = numaclaim_allocation_page(a, 0);
 	get_page(pinned);
 	numaclaim_context_publish(ctx, a);
 	numaclaim_context_close(ctx);
@@ -683,7 +730,7 @@ static void numaclaim_pool_test_busy_drain(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 3, 0, 0, NULL, 0,
 						      &a), 0);
-	pinned = a->pages[1];
+	pinned = numaclaim_allocation_page(a, 1);
 	get_page(pinned);
 	numaclaim_context_publish(ctx, a);
 	numaclaim_context_close(ctx);
@@ -745,6 +792,163 @@ static void numaclaim_pool_test_context_export(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
+/* ---- 2 MiB units ------------------------------------------------------- */
+
+/* Grow node 0 by @units whole units, or skip: UML's memory may be split. */
+static void pt_size_units(struct kunit *test, unsigned long units,
+			  unsigned long singles)
+{
+	struct pt *p = test->priv;
+	unsigned long want = units * NUMACLAIM_UNIT_PAGES + singles;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, want), want);
+	if (p->host.pool[0].chunks[NUMACLAIM_POOL_ORDER] < units)
+		kunit_skip(test, "no %lu free 2 MiB blocks", units);
+	numaclaim_pool_flush(&p->host);
+}
+
+static bool pt_slot_is_unit(struct numaclaim_allocation *a, unsigned long s)
+{
+	return a->slots[s] && !(a->slots[s] & NUMACLAIM_SLOT_ARRAY);
+}
+
+/*
+ * Whole slots get whole units, the rest single pages, a unit broken when
+ * single pages run short; units come back whole, and every page is zero.
+ *   pool 3 units + 1 page; alloc 1025 -> unit, unit, 1 single
+ *   -> 1 unit left; alloc 4 -> that unit broken: 508 singles left;
+ *   release both -> 2 units and 513 singles.
+ */
+static void numaclaim_pool_test_units(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	struct numaclaim_allocation *a, *b;
+	struct numaclaim_context *ctx;
+	unsigned long i, off_a, off_b;
+	bool zero = true;
+
+	pt_size_units(test, 3, 1);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 1025, 0, 0, NULL, 0,
+						      &a), 0);
+	KUNIT_EXPECT_EQ(test, a->nr_slots, 3UL);
+	KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, 0));
+	KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, 1));
+	KUNIT_EXPECT_FALSE(test, pt_slot_is_unit(a, 2));
+	for (i = 0; i < 1025; i++)
+		zero &= pt_page_is_zero(numaclaim_allocation_page(a, i));
+	KUNIT_EXPECT_TRUE(test, zero);
+	KUNIT_EXPECT_EQ(test, page_to_pfn(numaclaim_allocation_page(a, 511)),
+			page_to_pfn(numaclaim_allocation_page(a, 0)) + 511);
+	off_a = a->pgoff;
+	numaclaim_context_publish(ctx, a);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean_units + pn->nr_dirty_units, 1UL);
+
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 4, 0, 0, NULL, 0,
+						      &b), 0);
+	off_b = b->pgoff;
+	numaclaim_context_publish(ctx, b);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean_units + pn->nr_dirty_units, 0UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty, 508UL);
+	pt_expect_lists(test, 0);
+
+	for (i = 0; i < 1025; i++)
+		memset_page(numaclaim_allocation_page(a, i), 0, 0x3c,
+			    PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off_a), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off_b), 0);
+	numaclaim_pool_flush(&p->host);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean_units, 2UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean, 2 * NUMACLAIM_UNIT_PAGES + 513);
+	KUNIT_EXPECT_EQ(test, pn->nr_dirty, 0UL);
+	pt_expect_lists(test, 0);
+
+	/* Scrubbed: the units handed out again are zero. */
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 1024, 0, 0, NULL, 0,
+						      &a), 0);
+	KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, 0));
+	KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, 1));
+	for (i = 0; i < 1024; i++)
+		zero &= pt_page_is_zero(numaclaim_allocation_page(a, i));
+	KUNIT_EXPECT_TRUE(test, zero);
+	numaclaim_context_publish(ctx, a);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * An allocation the pool filled with units: its metadata is one block of
+ * a few hundred bytes, within 0.05 % of its size (8 MiB: 4194 bytes).
+ */
+static void numaclaim_pool_test_units_metadata(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_allocation *a;
+	struct numaclaim_context *ctx;
+	unsigned long s;
+
+	pt_size_units(test, 4, 0);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx,
+						      4 * NUMACLAIM_UNIT_PAGES,
+						      0, 0, NULL, 0, &a), 0);
+	for (s = 0; s < 4; s++)
+		KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, s));
+	KUNIT_EXPECT_TRUE(test, a->inline_slots);
+	KUNIT_EXPECT_LE(test, ksize(a),
+			(size_t)(4 * NUMACLAIM_UNIT_PAGES * PAGE_SIZE / 2000));
+	numaclaim_context_publish(ctx, a);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * A unit with a page still referenced comes back as single pages: the
+ * other 511 go back, the referenced one stays charged until it drops.
+ */
+static void numaclaim_pool_test_units_busy(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	struct numaclaim_allocation *a;
+	struct numaclaim_context *ctx;
+	struct numaclaim_view v;
+	struct page *pinned;
+	unsigned long off;
+
+	pt_size_units(test, 1, 0);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, NUMACLAIM_UNIT_PAGES,
+						      0, 0, NULL, 0, &a), 0);
+	KUNIT_EXPECT_TRUE(test, pt_slot_is_unit(a, 0));
+	pinned = numaclaim_allocation_page(a, 5);
+	get_page(pinned);
+	off = a->pgoff;
+	numaclaim_context_publish(ctx, a);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean_units + pn->nr_dirty_units, 0UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty,
+			NUMACLAIM_UNIT_PAGES - 1);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.tot, 1UL);
+	pt_expect_lists(test, 0);
+
+	put_page(pinned);
+	flush_delayed_work(&p->host.busy_work);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 0UL);
+	numaclaim_ledger_view(&p->host.ledger, &ctx->acct, &v, NULL, 0);
+	KUNIT_EXPECT_EQ(test, v.tot, 0UL);
+	KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty,
+			NUMACLAIM_UNIT_PAGES);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
 static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_grow_high_order),
 	KUNIT_CASE(numaclaim_pool_test_grow_small),
@@ -764,6 +968,9 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),
 	KUNIT_CASE(numaclaim_pool_test_context_out_of_offsets),
 	KUNIT_CASE(numaclaim_pool_test_context_export),
+	KUNIT_CASE(numaclaim_pool_test_units),
+	KUNIT_CASE(numaclaim_pool_test_units_metadata),
+	KUNIT_CASE(numaclaim_pool_test_units_busy),
 	{}
 };
 

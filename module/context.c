@@ -23,10 +23,10 @@
 #include "compat.h"
 #include "numaclaim.h"
 
-/* Pages inserted by one vm_insert_pages() call: 2 MiB of 4 KiB pages. */
-#define NUMACLAIM_INSERT_BATCH	512UL
 /* Allocations of up to this many pages keep their page array inline. */
 #define NUMACLAIM_INLINE_PAGES	64UL
+/* Allocations of up to this many slots (16 MiB) keep their slots inline. */
+#define NUMACLAIM_INLINE_SLOTS	8UL
 /* How often released pages still referenced elsewhere are looked at again. */
 #define NUMACLAIM_BUSY_DELAY	(HZ / 10)
 
@@ -58,42 +58,205 @@ struct numaclaim_context *numaclaim_context_create(struct numaclaim_host *host)
 }
 
 /*
- * One block for an allocation, its parts and its undo record and, for a
- * small allocation, its page array: one kmalloc per ALLOC, not four.
+ * An allocation's pages are held by 2 MiB slots: slot i has pages i * 512
+ * to i * 512 + 511. A slot is a whole unit of the pool, by its first page,
+ * or an array of single pages; a unit takes one word where an array takes
+ * a word a page, so an allocation the pool filled with units has 8 bytes
+ * of metadata for 2 MiB, and no array is larger than 4 KiB, whatever the
+ * allocation's size.
+ */
+static bool slot_is_unit(unsigned long slot)
+{
+	return slot && !(slot & NUMACLAIM_SLOT_ARRAY);
+}
+
+static struct page **slot_array(unsigned long slot)
+{
+	return (struct page **)(slot & ~NUMACLAIM_SLOT_ARRAY);
+}
+
+/**
+ * numaclaim_allocation_page() - the page at an index of an allocation
+ * @a: the allocation, not released
+ * @index: the page's index, below @a->nr_pages
+ *
+ * Return: the page.
+ */
+struct page *numaclaim_allocation_page(struct numaclaim_allocation *a,
+				       unsigned long index)
+{
+	unsigned long slot = a->slots[index / NUMACLAIM_UNIT_PAGES];
+	unsigned long i = index % NUMACLAIM_UNIT_PAGES;
+
+	if (slot_is_unit(slot))
+		return nth_page((struct page *)slot, i);
+	return slot_array(slot)[i];
+}
+
+/*
+ * One block for an allocation, its parts, its undo record and, for an
+ * allocation of up to 16 MiB, its slots, and for one of up to 64 pages its
+ * page array: one kmalloc per ALLOC, not four.
  */
 static struct numaclaim_allocation *allocation_new(unsigned int nr_nodes,
 						   unsigned long pages)
 {
 	struct numaclaim_allocation *a;
+	unsigned long nr_slots = DIV_ROUND_UP(pages, NUMACLAIM_UNIT_PAGES);
 	size_t parts = array_size(nr_nodes, sizeof(*a->parts));
 	size_t claims = array_size(nr_nodes + 1, sizeof(*a->undo.claims));
 	size_t size = size_add(size_add(sizeof(*a), parts), claims);
+	bool inline_slots = nr_slots <= NUMACLAIM_INLINE_SLOTS;
 	bool inline_pages = pages <= NUMACLAIM_INLINE_PAGES;
+	size_t slots = inline_slots ? nr_slots * sizeof(*a->slots) : 0;
 
+	size = size_add(size, slots);
 	if (inline_pages)
-		size = size_add(size, array_size(pages, sizeof(*a->pages)));
+		size = size_add(size, pages * sizeof(struct page *));
 	a = kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return NULL;
 	a->parts = (void *)(a + 1);
 	a->undo.claims = (void *)((char *)a->parts + parts);
+	a->nr_slots = nr_slots;
+	if (inline_slots)
+		a->slots = (void *)((char *)a->undo.claims + claims);
 	if (inline_pages)
-		a->pages = (void *)((char *)a->undo.claims + claims);
+		a->slots[0] = (unsigned long)((char *)a->slots + slots) |
+			      NUMACLAIM_SLOT_ARRAY;
+	a->inline_slots = inline_slots;
 	a->inline_pages = inline_pages;
+	INIT_LIST_HEAD(&a->busy);
 	return a;
+}
+
+/* Slot @s's array, allocated when it has none yet; NULL when out of memory. */
+static struct page **allocation_slot_array(struct numaclaim_allocation *a,
+					   unsigned long s)
+{
+	unsigned long nr = min(a->nr_pages - s * NUMACLAIM_UNIT_PAGES,
+			       NUMACLAIM_UNIT_PAGES);
+	struct page **array;
+
+	if (a->slots[s])
+		return slot_array(a->slots[s]);
+	array = kmalloc_array(nr, sizeof(*array), GFP_KERNEL_ACCOUNT);
+	if (array)
+		a->slots[s] = (unsigned long)array | NUMACLAIM_SLOT_ARRAY;
+	return array;
+}
+
+/* The slots and their arrays: the pages are no longer reached through them. */
+static void allocation_free_slots(struct numaclaim_allocation *a)
+{
+	unsigned long s;
+
+	if (!a->slots)
+		return;
+	for (s = a->inline_pages ? 1 : 0; s < a->nr_slots; s++) {
+		if (a->slots[s] & NUMACLAIM_SLOT_ARRAY)
+			kfree(slot_array(a->slots[s]));
+		if (!(s % NUMACLAIM_UNIT_PAGES))
+			cond_resched();
+	}
+	if (!a->inline_slots)
+		kvfree(a->slots);
+	a->slots = NULL;
 }
 
 static void allocation_free(struct numaclaim_allocation *a)
 {
-	if (!a->inline_pages)
-		kvfree(a->pages);
+	allocation_free_slots(a);
 	kfree(a);
 }
 
 /*
+ * Fill @a's pages @first to @first + @nr - 1 from @nid's pool: a unit for
+ * each whole slot while the pool has one, single pages for the rest.
+ *
+ * Return: 0 or the pool's errno, -ENOMEM when an array cannot be had;
+ * *@taken is how many pages, from @first on, @a holds either way, and
+ * *@lost how many of the others the pool was found short of (left it).
+ */
+static int allocation_fill(struct numaclaim_host *host,
+			   struct numaclaim_allocation *a, int nid,
+			   unsigned long first, unsigned long nr,
+			   unsigned long *taken, unsigned long *lost)
+{
+	unsigned long index = first, end = first + nr, s, off, seg, got;
+	struct page **array, *unit;
+	int ret = 0;
+
+	*lost = 0;
+	while (index < end) {
+		s = index / NUMACLAIM_UNIT_PAGES;
+		off = index % NUMACLAIM_UNIT_PAGES;
+		seg = min(end - index, NUMACLAIM_UNIT_PAGES - off);
+		if (seg == NUMACLAIM_UNIT_PAGES && !a->slots[s]) {
+			ret = numaclaim_pool_take_unit(host, nid, &unit);
+			if (unit) {
+				a->slots[s] = (unsigned long)unit;
+				index += seg;
+			}
+			if (ret != -ENOENT) {
+				if (ret)
+					break;
+				continue;
+			}
+			ret = 0;
+		}
+		array = allocation_slot_array(a, s);
+		if (!array) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = numaclaim_pool_take(host, nid, seg, array + off, &got);
+		index += got;
+		if (ret) {
+			/* The lists ran dry: the rest of the part is gone. */
+			if (ret == -ENOMEM)
+				*lost = end - index;
+			break;
+		}
+	}
+	*taken = index - first;
+	return ret;
+}
+
+/*
+ * Put pages @first to @first + @nr - 1 of @a on @pages, but whole units,
+ * which go on @units.
+ */
+static void allocation_list(struct numaclaim_allocation *a,
+			    unsigned long first, unsigned long nr,
+			    struct list_head *pages, struct list_head *units)
+{
+	unsigned long index = first, end = first + nr, s, off, seg, i;
+	struct page **array;
+
+	while (index < end) {
+		s = index / NUMACLAIM_UNIT_PAGES;
+		off = index % NUMACLAIM_UNIT_PAGES;
+		seg = min(end - index, NUMACLAIM_UNIT_PAGES - off);
+		if (slot_is_unit(a->slots[s])) {
+			/* Units are taken for whole slots of one part only. */
+			WARN_ON_ONCE(seg != NUMACLAIM_UNIT_PAGES);
+			list_add_tail(&((struct page *)a->slots[s])->lru, units);
+		} else {
+			array = slot_array(a->slots[s]);
+			for (i = 0; i < seg; i++)
+				list_add_tail(&array[off + i]->lru, pages);
+		}
+		index += seg;
+		cond_resched();
+	}
+}
+
+/*
  * Give the pages of @a back to the pools and uncharge them, but those still
- * referenced elsewhere: they stay in @a, which then describes only them
- * (@a->pages, @a->parts and @a->nr_pages shrink to what is left).
+ * referenced elsewhere: they stay in @a, on @a->busy, which then describes
+ * only them (@a->parts and @a->nr_pages shrink to what is left). The first
+ * time (!@were_busy) the pages come from the slots, which go.
  *
  * Return: the pages left in @a.
  */
@@ -101,20 +264,32 @@ static unsigned long allocation_give_back(struct numaclaim_context *ctx,
 					  struct numaclaim_allocation *a,
 					  bool were_busy)
 {
-	unsigned long first = 0, left = 0, kept, gone;
+	unsigned long first = 0, left = 0, kept, gone, j;
 	unsigned int i, parts = 0;
+	LIST_HEAD(busy);
 
 	for (i = 0; i < a->nr_parts; i++) {
 		struct numaclaim_part part = a->parts[i];
+		struct page *page, *next;
+		LIST_HEAD(pages);
+		LIST_HEAD(units);
 
-		kept = numaclaim_pool_give_back(ctx->host, part.node,
-						a->pages + first, part.pages,
-						were_busy, &gone);
+		if (were_busy) {
+			j = 0;
+			list_for_each_entry_safe(page, next, &a->busy, lru) {
+				if (j++ == part.pages)
+					break;
+				list_move_tail(&page->lru, &pages);
+			}
+		} else {
+			allocation_list(a, first, part.pages, &pages, &units);
+		}
+		kept = numaclaim_pool_give_back(ctx->host, part.node, &pages,
+						&units, were_busy, &gone);
 		numaclaim_account_uncharge(&ctx->acct, part.node,
 					   part.pages - kept, gone);
 		if (kept) {
-			memmove(a->pages + left, a->pages + first,
-				kept * sizeof(*a->pages));
+			list_splice_tail(&pages, &busy);
 			a->parts[parts].node = part.node;
 			a->parts[parts].pages = kept;
 			parts++;
@@ -122,6 +297,8 @@ static unsigned long allocation_give_back(struct numaclaim_context *ctx,
 		}
 		first += part.pages;
 	}
+	list_splice(&busy, &a->busy);
+	allocation_free_slots(a);
 	a->nr_parts = parts;
 	a->nr_pages = left;
 	return left;
@@ -218,21 +395,27 @@ void numaclaim_busy_drain(struct numaclaim_host *host)
 {
 	struct numaclaim_allocation *a, *next;
 	struct numaclaim_context *ctx;
-	unsigned long first;
+	struct page *page, *pnext;
+	unsigned long j;
 	unsigned int i;
 
 	cancel_delayed_work_sync(&host->busy_work);
 	mutex_lock(&host->busy_lock);
 	list_for_each_entry_safe(a, next, &host->busy, busy_link) {
 		ctx = a->ctx;
-		for (first = 0, i = 0; i < a->nr_parts; i++) {
+		for (i = 0; i < a->nr_parts; i++) {
 			const struct numaclaim_part *part = &a->parts[i];
+			LIST_HEAD(pages);
 
-			numaclaim_pool_forget(host, part->node,
-					      a->pages + first, part->pages);
+			j = 0;
+			list_for_each_entry_safe(page, pnext, &a->busy, lru) {
+				if (j++ == part->pages)
+					break;
+				list_move_tail(&page->lru, &pages);
+			}
+			numaclaim_pool_forget(host, part->node, &pages);
 			numaclaim_account_uncharge(&ctx->acct, part->node,
 						   part->pages, part->pages);
-			first += part->pages;
 		}
 		atomic_long_sub(a->nr_pages, &ctx->busy);
 		list_del(&a->busy_link);
@@ -321,21 +504,22 @@ out_unlock:
 }
 
 /*
- * Part @i of @a got only @taken of its pages, at @first in @a->pages: the
- * rest left the pool (poisoned pages retired, or the lists were short of
- * the ledger, a bug warned in pool_take) and is uncharged as gone; the
- * parts after it, never taken from, as pages still free. @a keeps what
- * was taken.
+ * Part @i of @a got only @taken of its pages, the first at @first: @lost
+ * of the rest left the pool (poisoned pages retired, or the lists were
+ * short of the ledger, a bug warned in pool_take) and are uncharged as
+ * gone, the others, and the parts after it, never taken from, as pages
+ * still free. @a keeps what was taken.
  */
 static void allocation_trim(struct numaclaim_context *ctx,
 			    struct numaclaim_allocation *a, unsigned int i,
-			    unsigned long first, unsigned long taken)
+			    unsigned long first, unsigned long taken,
+			    unsigned long lost)
 {
 	struct numaclaim_part *part = &a->parts[i];
 	unsigned int j;
 
 	numaclaim_account_uncharge(&ctx->acct, part->node,
-				   part->pages - taken, part->pages - taken);
+				   part->pages - taken, lost);
 	part->pages = taken;
 	for (j = i + 1; j < a->nr_parts; j++)
 		numaclaim_account_uncharge(&ctx->acct, a->parts[j].node,
@@ -357,13 +541,15 @@ static void allocation_trim(struct numaclaim_context *ctx,
  *	with numaclaim_context_publish() once the offset reached userspace,
  *	or takes it back with numaclaim_context_abort()
  *
- * One block holds the allocation (and a small one's page array); a larger
- * one's page array is allocated only once the ledger, asked without
- * charging, would take the request, so that a refused request costs no
- * memory. Then the request is charged and given its mmap offset. A failure
- * after the charge (no offset left, a poisoned page, a fatal signal while
- * clearing) gives back the pages and the claims the charge consumed, so
- * that it costs nothing either.
+ * One block holds the allocation (and a small one's slots and page
+ * array); a larger one's slots are allocated only once the ledger, asked
+ * without charging, would take the request, so that a refused request
+ * costs no memory. Then the request is charged and given its mmap offset,
+ * and its slots are filled: units where the pool has them, arrays of
+ * single pages for the rest. A failure after the charge (no offset left,
+ * no memory for an array, a poisoned page, a fatal signal while clearing)
+ * gives back the pages and the claims the charge consumed, so that it
+ * costs nothing either.
  *
  * Return: 0, -EINVAL, -EDQUOT, -ENOMEM or -EINTR.
  */
@@ -379,7 +565,7 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 		.flags = flags,
 	};
 	struct numaclaim_allocation *a;
-	unsigned long first, taken;
+	unsigned long first, taken, lost;
 	unsigned int i;
 	int from, ret;
 
@@ -397,15 +583,18 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	RB_CLEAR_NODE(&a->node);
 	INIT_LIST_HEAD(&a->busy_link);
 	atomic_set(&a->mapped, 0);
-	if (!a->pages) {
-		/* A page array of its own: only for a request the ledger takes. */
+	if (!a->slots) {
+		/* Slots of their own: only for a request the ledger takes. */
 		ret = numaclaim_account_check(&ctx->acct, &req);
 		if (ret)
 			goto err_free;
-		/* Past what kvmalloc() takes (INT_MAX bytes): ENOMEM, no warning. */
-		a->pages = kvmalloc_array(pages, sizeof(*a->pages),
-					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!a->pages) {
+		/*
+		 * A word for 2 MiB: 512 TiB fit in what kvmalloc() takes
+		 * (INT_MAX bytes); past that ENOMEM, with no warning.
+		 */
+		a->slots = kvcalloc(a->nr_slots, sizeof(*a->slots),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!a->slots) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
@@ -426,11 +615,10 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 	}
 
 	for (first = 0, i = 0; i < a->nr_parts; i++) {
-		ret = numaclaim_pool_take(host, a->parts[i].node,
-					  a->parts[i].pages, a->pages + first,
-					  &taken);
+		ret = allocation_fill(host, a, a->parts[i].node, first,
+				      a->parts[i].pages, &taken, &lost);
 		if (ret) {
-			allocation_trim(ctx, a, i, first, taken);
+			allocation_trim(ctx, a, i, first, taken, lost);
 			allocation_retire(ctx, a, true);
 			return ret;
 		}
@@ -618,7 +806,7 @@ vm_fault_t numaclaim_allocation_fault(struct numaclaim_allocation *a,
 {
 	if (index >= a->nr_pages)
 		return VM_FAULT_SIGBUS;
-	vmf->page = a->pages[index];
+	vmf->page = numaclaim_allocation_page(a, index);
 	get_page(vmf->page);
 	return 0;
 }
@@ -645,28 +833,52 @@ static const struct vm_operations_struct numaclaim_vm_ops = {
  * @first: index in @a of the page mapped at vma->vm_start
  *
  * The pages are inserted at once, as ordinary refcounted pages, so that
- * get_user_pages() and pin_user_pages() work on them.
+ * get_user_pages() and pin_user_pages() work on them: a slot at a time,
+ * with a chance to reschedule between.
  *
- * Return: 0, vm_insert_pages()'s errno, or -EINTR on a fatal signal; on
- * error the mmap fails and mmap_region() zaps what was inserted.
+ * Return: 0, vm_insert_pages()'s errno, -ENOMEM, or -EINTR on a fatal
+ * signal; on error the mmap fails and mmap_region() zaps what was inserted.
  */
 int numaclaim_allocation_insert(struct numaclaim_allocation *a,
 				struct vm_area_struct *vma, unsigned long first)
 {
-	unsigned long nr = vma_pages(vma), done, chunk, left;
+	unsigned long nr = vma_pages(vma), done, chunk, left, index, i;
+	struct page **pages, **unit_pages = NULL;
+	unsigned long slot;
 	int ret = 0;
 
 	numaclaim_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
-	/* In chunks of a PMD's worth, with a chance to reschedule between. */
 	for (done = 0; done < nr && !ret; done += chunk) {
-		chunk = min_t(unsigned long, nr - done, NUMACLAIM_INSERT_BATCH);
+		index = first + done;
+		slot = a->slots[index / NUMACLAIM_UNIT_PAGES];
+		i = index % NUMACLAIM_UNIT_PAGES;
+		chunk = min(nr - done, NUMACLAIM_UNIT_PAGES - i);
+		if (slot_is_unit(slot)) {
+			/* vm_insert_pages() takes an array: the unit's pages. */
+			if (!unit_pages) {
+				unit_pages = kmalloc_array(NUMACLAIM_UNIT_PAGES,
+							   sizeof(*unit_pages),
+							   GFP_KERNEL);
+				if (!unit_pages) {
+					ret = -ENOMEM;
+					break;
+				}
+			}
+			for (left = 0; left < chunk; left++)
+				unit_pages[left] = nth_page((struct page *)slot,
+							    i + left);
+			pages = unit_pages;
+		} else {
+			pages = slot_array(slot) + i;
+		}
 		left = chunk;
 		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
-				      a->pages + first + done, &left);
+				      pages, &left);
 		if (!ret && fatal_signal_pending(current))
 			ret = -EINTR;
 		cond_resched();
 	}
+	kfree(unit_pages);
 	return ret;
 }
 

@@ -17,19 +17,29 @@
 
 #include "ledger.h"
 
-/* Pools grow in 2 MiB chunks first, smaller ones when those fail. */
+/*
+ * Pools grow in 2 MiB chunks first, smaller ones when those fail. A 2 MiB
+ * chunk stays together in the pool as a unit (its pages split, each with
+ * its own count, but kept as one entry), and goes whole to an allocation
+ * that has a 2 MiB slot of its own for it: one word of metadata for 2 MiB.
+ */
 #define NUMACLAIM_POOL_ORDER	(21 - PAGE_SHIFT)
 #define NUMACLAIM_POOL_ORDERS	(NUMACLAIM_POOL_ORDER + 1)
+#define NUMACLAIM_UNIT_PAGES	(1UL << NUMACLAIM_POOL_ORDER)
 #define NUMACLAIM_POOL_GFP	(GFP_HIGHUSER | __GFP_THISNODE | \
 				 __GFP_NOWARN | __GFP_NORETRY)
 
 /**
  * struct numaclaim_pool_node - the free pages of one node's pool
  * @lock: guards everything below; a mutex, as pages are cleared under it
- * @clean: free pages known to be zero
- * @dirty: free pages not scrubbed yet
- * @nr_clean: pages on @clean
- * @nr_dirty: pages on @dirty
+ * @clean: free single pages known to be zero
+ * @dirty: free single pages not scrubbed yet
+ * @clean_units: free 2 MiB units known to be zero, by their first page
+ * @dirty_units: free 2 MiB units not scrubbed yet
+ * @nr_clean: pages on @clean and in @clean_units
+ * @nr_dirty: pages on @dirty and in @dirty_units
+ * @nr_clean_units: units on @clean_units
+ * @nr_dirty_units: units on @dirty_units
  * @busy: pages of released allocations still referenced elsewhere (a pin,
  *	a pipe): held back, still charged, until only the pool holds them
  * @hwpoison: pages retired because the hardware poisoned them
@@ -37,16 +47,21 @@
  * @nid: the node
  * @scrub_work: clears @dirty, queued on a CPU of the node
  *
- * The pages on @clean and @dirty are exactly the node's free pages in the
- * ledger whenever no operation is half-way: pages join the lists before the
- * ledger counts them and leave after the ledger let them go.
+ * The pages on the lists are exactly the node's free pages in the ledger
+ * whenever no operation is half-way: pages join the lists before the ledger
+ * counts them and leave after the ledger let them go. A unit is broken
+ * into single pages when single pages run short.
  */
 struct numaclaim_pool_node {
 	struct mutex lock;	/* the lists; pages are cleared under it */
 	struct list_head clean;
 	struct list_head dirty;
+	struct list_head clean_units;
+	struct list_head dirty_units;
 	unsigned long nr_clean;
 	unsigned long nr_dirty;
+	unsigned long nr_clean_units;
+	unsigned long nr_dirty_units;
 	unsigned long busy;
 	unsigned long hwpoison;
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS];
@@ -97,11 +112,14 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long nr, struct page **pages,
 			unsigned long *taken);
+int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
+			     struct page **unit);
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
-				       struct page **pages, unsigned long nr,
+				       struct list_head *pages,
+				       struct list_head *units,
 				       bool were_busy, unsigned long *gone);
 void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
-			   struct page **pages, unsigned long nr);
+			   struct list_head *pages);
 unsigned long numaclaim_pool_busy(struct numaclaim_host *host, int nid);
 unsigned long numaclaim_pool_hwpoison(struct numaclaim_host *host, int nid);
 unsigned long numaclaim_pool_dirty(struct numaclaim_host *host, int nid);
@@ -121,10 +139,17 @@ void numaclaim_pool_flush(struct numaclaim_host *host);
  * @nr_files: open files of it (module/file.c's lock)
  * @nr_parts: entries in @parts
  * @parts: how many pages each node gave, in placement order
- * @pages: the pages, @parts[0]'s first
- * @inline_pages: @pages is in the same block as the allocation
+ * @nr_slots: entries in @slots
+ * @slots: the pages, 2 MiB of them a slot, @parts[0]'s first: a slot is
+ *	the first page of a pool unit, or an array of pages (its address
+ *	with NUMACLAIM_SLOT_ARRAY set); NULL once released
+ * @busy: once released, the pages still referenced elsewhere, @parts[0]'s
+ *	first, on their lru
+ * @inline_slots: @slots is in the same block as the allocation
+ * @inline_pages: so is the array of a small allocation's only slot
  *
- * @parts and @undo's claims follow the structure in one block.
+ * @parts, @undo's claims and a small allocation's slots and page array
+ * follow the structure in one block.
  */
 struct numaclaim_allocation {
 	struct numaclaim_context *ctx;
@@ -138,9 +163,14 @@ struct numaclaim_allocation {
 	unsigned long nr_files;
 	unsigned int nr_parts;
 	struct numaclaim_part *parts;
-	struct page **pages;
+	unsigned long nr_slots;
+	unsigned long *slots;
+	struct list_head busy;
+	bool inline_slots;
 	bool inline_pages;
 };
+
+#define NUMACLAIM_SLOT_ARRAY	1UL
 
 /**
  * struct numaclaim_context - what one open() of /dev/numaclaim creates
@@ -185,6 +215,8 @@ int numaclaim_allocation_insert(struct numaclaim_allocation *a,
 				struct vm_area_struct *vma, unsigned long first);
 void numaclaim_busy_work(struct work_struct *work);
 void numaclaim_busy_drain(struct numaclaim_host *host);
+struct page *numaclaim_allocation_page(struct numaclaim_allocation *a,
+				       unsigned long index);
 vm_fault_t numaclaim_allocation_fault(struct numaclaim_allocation *a,
 				      struct vm_fault *vmf,
 				      unsigned long index);

@@ -16,7 +16,7 @@
 
 #include "numaclaim.h"
 
-/* Pages cleared under a node's lock before it is let go. */
+/* Single pages cleared under a node's lock before it is let go. */
 #define NUMACLAIM_SCRUB_BATCH	32
 /* Pages moved between lists, or freed, between two chances to reschedule. */
 #define NUMACLAIM_LIST_BATCH	1024
@@ -86,6 +86,8 @@ int numaclaim_host_init(struct numaclaim_host *host, unsigned int nr_nodes,
 		mutex_init(&pn->lock);
 		INIT_LIST_HEAD(&pn->clean);
 		INIT_LIST_HEAD(&pn->dirty);
+		INIT_LIST_HEAD(&pn->clean_units);
+		INIT_LIST_HEAD(&pn->dirty_units);
 		pn->nid = i;
 		INIT_DELAYED_WORK(&pn->scrub_work, pool_scrub_work);
 	}
@@ -126,6 +128,56 @@ static void pool_free_list(struct list_head *list)
 	}
 }
 
+/* Single pages on a node's lists, units apart. */
+static unsigned long pool_singles(struct numaclaim_pool_node *pn)
+{
+	lockdep_assert_held(&pn->lock);
+	return pn->nr_clean + pn->nr_dirty -
+	       (pn->nr_clean_units + pn->nr_dirty_units) * NUMACLAIM_UNIT_PAGES;
+}
+
+/* Break a unit, off its list, into single pages on the list of its state. */
+static void pool_break_unit(struct numaclaim_pool_node *pn, struct page *unit,
+			    bool clean)
+{
+	struct list_head *to = clean ? &pn->clean : &pn->dirty;
+	unsigned long i;
+
+	lockdep_assert_held(&pn->lock);
+
+	if (clean)
+		pn->nr_clean_units--;
+	else
+		pn->nr_dirty_units--;
+	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++)
+		list_add_tail(&nth_page(unit, i)->lru, to);
+}
+
+/*
+ * Break units until @pn has @nr single pages or no unit is left: clean
+ * ones first when @clean_first (pages to hand out), dirty ones first
+ * otherwise (pages for the buddy allocator, which need no scrub).
+ */
+static void pool_break_for(struct numaclaim_pool_node *pn, unsigned long nr,
+			   bool clean_first)
+{
+	struct page *unit;
+	bool clean;
+
+	lockdep_assert_held(&pn->lock);
+
+	while (pool_singles(pn) < nr) {
+		clean = clean_first ? pn->nr_clean_units : !pn->nr_dirty_units;
+		unit = list_first_entry_or_null(clean ? &pn->clean_units :
+						&pn->dirty_units,
+						struct page, lru);
+		if (!unit)
+			break;
+		list_del(&unit->lru);
+		pool_break_unit(pn, unit, clean);
+	}
+}
+
 /*
  * Take up to @nr pages off a node's lists, dirty ones first (they need no
  * scrub to go back to the buddy allocator), onto @out.
@@ -138,6 +190,7 @@ static unsigned long pool_unlist(struct numaclaim_pool_node *pn,
 
 	lockdep_assert_held(&pn->lock);
 
+	pool_break_for(pn, nr, false);
 	while (taken < nr) {
 		page = list_first_entry_or_null(&pn->dirty, struct page, lru);
 		if (page) {
@@ -175,7 +228,8 @@ void numaclaim_host_destroy(struct numaclaim_host *host)
 		nr = numaclaim_ledger_remove_pages(&host->ledger, n, ULONG_MAX);
 		mutex_lock(&pn->lock);
 		WARN_ON_ONCE(pool_unlist(pn, nr, &pages) != nr);
-		WARN_ON_ONCE(pn->nr_clean || pn->nr_dirty);
+		WARN_ON_ONCE(pn->nr_clean || pn->nr_dirty ||
+			     pn->nr_clean_units || pn->nr_dirty_units);
 		mutex_unlock(&pn->lock);
 		pool_free_list(&pages);
 	}
@@ -228,6 +282,7 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS] = { 0 };
 	struct page *page;
 	LIST_HEAD(pages);
+	LIST_HEAD(units);
 
 	lockdep_assert_held(&host->resize_lock);
 
@@ -246,8 +301,11 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 		/* Single pages, each with its own count, for vm_insert_page. */
 		if (order)
 			split_page(page, order);
-		for (i = 0; i < (1UL << order); i++)
-			list_add_tail(&page[i].lru, &pages);
+		if (order == NUMACLAIM_POOL_ORDER)
+			list_add_tail(&page->lru, &units);
+		else
+			for (i = 0; i < (1UL << order); i++)
+				list_add_tail(&page[i].lru, &pages);
 		got += 1UL << order;
 		chunks[order]++;
 		cond_resched();
@@ -258,10 +316,14 @@ static unsigned long pool_grow(struct numaclaim_host *host, int nid,
 	mutex_lock(&pn->lock);
 	if (zeroed) {
 		list_splice_tail_init(&pages, &pn->clean);
+		list_splice_tail_init(&units, &pn->clean_units);
 		pn->nr_clean += got;
+		pn->nr_clean_units += chunks[NUMACLAIM_POOL_ORDER];
 	} else {
 		list_splice_tail_init(&pages, &pn->dirty);
+		list_splice_tail_init(&units, &pn->dirty_units);
 		pn->nr_dirty += got;
+		pn->nr_dirty_units += chunks[NUMACLAIM_POOL_ORDER];
 	}
 	for (i = 0; i < NUMACLAIM_POOL_ORDERS; i++)
 		pn->chunks[i] += chunks[i];
@@ -386,7 +448,8 @@ static unsigned long pool_take_list(struct numaclaim_pool_node *pn,
  * @pages: (out) the pages, each zero on success
  * @taken: (out) pages put in @pages, whatever the answer
  *
- * Clean pages first; dirty ones are cleared here, outside the lock. A
+ * Single pages, units broken into single pages when those run short;
+ * clean pages first; dirty ones are cleared here, outside the lock. A
  * poisoned page met on the way is retired, not handed out.
  *
  * Return: 0; -ENOMEM when fewer than @nr pages were found (poisoned pages
@@ -402,6 +465,7 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 	bool warn;
 
 	mutex_lock(&pn->lock);
+	pool_break_for(pn, nr, true);
 	clean = pool_take_list(pn, &pn->clean, &pn->nr_clean, nr, pages);
 	i = clean + pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - clean,
 				   pages + clean);
@@ -424,49 +488,161 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 	return 0;
 }
 
+/* Whether any page of a unit is poisoned. */
+static bool pool_unit_poisoned(struct page *unit)
+{
+	unsigned long i;
+
+	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++)
+		if (PageHWPoison(nth_page(unit, i)))
+			return true;
+	return false;
+}
+
+/**
+ * numaclaim_pool_take_unit() - take a free 2 MiB unit of a node
+ * @host: the host
+ * @nid: the node
+ * @unit: (out) its first page, or NULL
+ *
+ * The caller charged its pages already; when no unit is free it takes
+ * single pages instead (numaclaim_pool_take()). A clean unit first; a
+ * dirty one is cleared here, outside the lock. A unit with a poisoned page
+ * is broken into single pages, where numaclaim_pool_take() retires it.
+ *
+ * Return: 0; -ENOENT when no unit is free (*@unit is NULL); -EINTR when a
+ * fatal signal came while clearing (*@unit is taken, not every page
+ * cleared).
+ */
+int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
+			     struct page **unit)
+{
+	struct numaclaim_pool_node *pn = &host->pool[nid];
+	struct page *page;
+	unsigned long i;
+	bool clean;
+
+	*unit = NULL;
+	mutex_lock(&pn->lock);
+	for (;;) {
+		clean = pn->nr_clean_units;
+		page = list_first_entry_or_null(clean ? &pn->clean_units :
+						&pn->dirty_units,
+						struct page, lru);
+		if (!page)
+			break;
+		list_del(&page->lru);
+		if (!pool_unit_poisoned(page))
+			break;
+		pool_break_unit(pn, page, clean);
+	}
+	if (page) {
+		if (clean) {
+			pn->nr_clean_units--;
+			pn->nr_clean -= NUMACLAIM_UNIT_PAGES;
+		} else {
+			pn->nr_dirty_units--;
+			pn->nr_dirty -= NUMACLAIM_UNIT_PAGES;
+		}
+	}
+	mutex_unlock(&pn->lock);
+	if (!page)
+		return -ENOENT;
+
+	*unit = page;
+	if (clean)
+		return 0;
+	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++) {
+		clear_highpage(nth_page(page, i));
+		if (!(i % NUMACLAIM_SCRUB_BATCH)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/* A page of a released allocation: whether the pool may have it back. */
+enum pool_back { POOL_BACK, POOL_KEPT, POOL_POISONED };
+
+static enum pool_back pool_page_back(struct page *page)
+{
+	if (PageHWPoison(page))
+		return POOL_POISONED;
+	return page_ref_count(page) == 1 ? POOL_BACK : POOL_KEPT;
+}
+
 /**
  * numaclaim_pool_give_back() - return the pages of a released allocation
  * @host: the host
  * @nid: the node they came from
- * @pages: the pages
- * @nr: how many
+ * @pages: single pages, on their lru
+ * @units: units, by their first page on its lru; emptied
  * @were_busy: they were given back before and found still referenced
  * @gone: (out) pages retired as poisoned: they leave the pool
  *
  * A page that someone else still references (a pin, a pipe, I/O in
  * flight) is neither scrubbed nor handed out again, nor given to the buddy
  * allocator: it stays the allocation's, charged, and is offered again
- * later. Those pages move to the front of @pages, in order.
+ * later. Those pages stay on @pages, in order; a unit with such a page,
+ * or a poisoned one, comes back as single pages, its kept ones last.
  *
- * Return: the pages still referenced, first in @pages; the caller
- * uncharges the other @nr minus that, @gone of them as gone.
+ * Return: the pages left on @pages; the caller uncharges the others, @gone
+ * of them as gone.
  */
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
-				       struct page **pages, unsigned long nr,
+				       struct list_head *pages,
+				       struct list_head *units,
 				       bool were_busy, unsigned long *gone)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i, kept = 0, back = 0, poisoned = 0;
+	unsigned long i, nr, kept = 0, back = 0, poisoned = 0, whole = 0;
+	struct page *page, *next;
 	LIST_HEAD(list);
+	LIST_HEAD(unit_list);
 
-	for (i = 0; i < nr; i++) {
-		struct page *page = pages[i];
-
-		if (PageHWPoison(page)) {
+	list_for_each_entry_safe(page, next, units, lru) {
+		list_del(&page->lru);
+		for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++)
+			if (pool_page_back(nth_page(page, i)) != POOL_BACK)
+				break;
+		if (i == NUMACLAIM_UNIT_PAGES) {
+			list_add_tail(&page->lru, &unit_list);
+			whole++;
+		} else {
+			for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++)
+				list_add_tail(&nth_page(page, i)->lru, pages);
+		}
+		cond_resched();
+	}
+	i = 0;
+	list_for_each_entry_safe(page, next, pages, lru) {
+		switch (pool_page_back(page)) {
+		case POOL_POISONED:
+			list_del(&page->lru);
 			put_page(page);
 			poisoned++;
-		} else if (page_ref_count(page) != 1) {
-			pages[kept++] = page;
-		} else {
-			list_add_tail(&page->lru, &list);
+			break;
+		case POOL_KEPT:
+			kept++;
+			break;
+		case POOL_BACK:
+			list_move_tail(&page->lru, &list);
 			back++;
+			break;
 		}
-		if (!(i % NUMACLAIM_LIST_BATCH))
+		if (!(++i % NUMACLAIM_LIST_BATCH))
 			cond_resched();
 	}
+	back += whole * NUMACLAIM_UNIT_PAGES;
+	nr = back + kept + poisoned;
+
 	mutex_lock(&pn->lock);
 	list_splice_tail(&list, &pn->dirty);
+	list_splice_tail(&unit_list, &pn->dirty_units);
 	pn->nr_dirty += back;
+	pn->nr_dirty_units += whole;
 	pn->hwpoison += poisoned;
 	if (were_busy)
 		pn->busy -= nr - kept;
@@ -483,22 +659,24 @@ unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
  * numaclaim_pool_forget() - let busy pages go for good
  * @host: the host
  * @nid: the node they came from
- * @pages: pages numaclaim_pool_give_back() kept as still referenced
- * @nr: how many
+ * @pages: pages numaclaim_pool_give_back() kept as still referenced, on
+ *	their lru; emptied
  *
  * At unload: the pool drops its reference and the buddy allocator gets
  * each page when the last other reference drops. The caller uncharges
  * them as gone.
  */
 void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
-			   struct page **pages, unsigned long nr)
+			   struct list_head *pages)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i;
+	struct page *page, *next;
+	unsigned long nr = 0;
 
-	for (i = 0; i < nr; i++) {
-		put_page(pages[i]);
-		if (!(i % NUMACLAIM_LIST_BATCH))
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		put_page(page);
+		if (!(++nr % NUMACLAIM_LIST_BATCH))
 			cond_resched();
 	}
 	mutex_lock(&pn->lock);
@@ -563,6 +741,31 @@ unsigned long numaclaim_pool_dirty(struct numaclaim_host *host, int nid)
 			  offsetof(struct numaclaim_pool_node, nr_dirty));
 }
 
+/* Clear a dirty unit and move it to the clean ones; under the lock. */
+static void pool_scrub_unit(struct numaclaim_pool_node *pn, struct page *unit)
+{
+	unsigned long i;
+	struct page *page;
+
+	lockdep_assert_held(&pn->lock);
+
+	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++) {
+		page = nth_page(unit, i);
+		/* Poisoned: never touched again, retired when taken. */
+		if (!PageHWPoison(page))
+			clear_highpage(page);
+	}
+	list_move_tail(&unit->lru, &pn->clean_units);
+	pn->nr_dirty_units--;
+	pn->nr_clean_units++;
+	pn->nr_dirty -= NUMACLAIM_UNIT_PAGES;
+	pn->nr_clean += NUMACLAIM_UNIT_PAGES;
+}
+
+/*
+ * One unit, or a batch of single pages, at a time under the lock, so that
+ * an allocation on the node waits at most that long.
+ */
 static void pool_scrub_node(struct numaclaim_pool_node *pn)
 {
 	struct page *page;
@@ -571,19 +774,25 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 
 	while (more) {
 		mutex_lock(&pn->lock);
-		for (i = 0; i < NUMACLAIM_SCRUB_BATCH; i++) {
-			page = list_first_entry_or_null(&pn->dirty,
-							struct page, lru);
-			if (!page)
-				break;
-			/* Poisoned: never touched again, retired when taken. */
-			if (!PageHWPoison(page))
-				clear_highpage(page);
-			list_move_tail(&page->lru, &pn->clean);
-			pn->nr_dirty--;
-			pn->nr_clean++;
+		page = list_first_entry_or_null(&pn->dirty_units,
+						struct page, lru);
+		if (page) {
+			pool_scrub_unit(pn, page);
+		} else {
+			for (i = 0; i < NUMACLAIM_SCRUB_BATCH; i++) {
+				page = list_first_entry_or_null(&pn->dirty,
+								struct page,
+								lru);
+				if (!page)
+					break;
+				if (!PageHWPoison(page))
+					clear_highpage(page);
+				list_move_tail(&page->lru, &pn->clean);
+				pn->nr_dirty--;
+				pn->nr_clean++;
+			}
 		}
-		more = !list_empty(&pn->dirty);
+		more = pn->nr_dirty;
 		mutex_unlock(&pn->lock);
 		cond_resched();
 	}

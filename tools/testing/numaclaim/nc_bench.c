@@ -21,6 +21,9 @@
  *  scrub      the pool's background scrub of SIZE after a RELEASE, from
  *             the RELEASE to the node's dirty_pages reaching 0, against
  *             memset of SIZE on the node
+ *  reads      random 8-byte reads over SIZE, mapped with 4 KiB pages (anon
+ *             4k, numaclaim) and with 2 MiB pages (anon THP, hugetlb 2M):
+ *             what a 2 MiB mapping buys; reference: anon 4k
  *
  *  qemu       (-Q QEMU) QEMU with KVM started with SIZE of preallocated RAM
  *             on NODE and told to quit: memory-backend-ram prealloc=on,
@@ -65,6 +68,7 @@
 #define MAX_REPS		64
 #define MAX_ROWS		32
 #define NOOP_CMD		_IO(NUMACLAIM_IOC_MAGIC, 0x7f)
+#define READS			(1L << 21)
 
 static int node = 1;
 static unsigned long size = 256UL << 20;
@@ -632,6 +636,80 @@ static void bench_scrub(void)
 		 "RELEASE to dirty_pages 0; target: >= 80%% of memset");
 }
 
+/* ---- random reads: 4 KiB against 2 MiB mappings ------------------------------ */
+
+/* Nanoseconds per random aligned 8-byte read over SIZE at @p. */
+static double random_reads(const char *p)
+{
+	unsigned long words = size / 8, x = 88172645463325252UL, sum = 0;
+	double t = now();
+	long k;
+
+	for (k = 0; k < READS; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sum += ((const volatile uint64_t *)p)[x % words];
+	}
+	t = now() - t;
+	if (sum == 1)	/* never: keeps the loads */
+		putchar(' ');
+	return t * 1e9 / READS;
+}
+
+static void bench_reads_one(const char *name, char *p)
+{
+	struct row *r = row("reads", name, "ns", "anon 4k", 0);
+	int i;
+
+	for (i = 0; i < reps; i++)
+		add(r, random_reads(p));
+}
+
+static void bench_reads(void)
+{
+	const char *nr = "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages";
+	long before = read_long(nr, node);
+	struct nc_map m;
+	long thp;
+	char *p;
+
+	p = anon_map(MADV_NOHUGEPAGE, 0);
+	if (madvise(p, size, MADV_POPULATE_WRITE))
+		die("reads: MADV_POPULATE_WRITE: %s", strerror(errno));
+	bench_reads_one("anon 4k", p);
+	munmap(p, size);
+
+	p = anon_map(MADV_HUGEPAGE, 0);
+	if (madvise(p, size, MADV_POPULATE_WRITE))
+		die("reads: MADV_POPULATE_WRITE: %s", strerror(errno));
+	thp = anon_huge_kb();
+	bench_reads_one("anon THP", p);
+	snprintf(find("reads", "anon THP")->note, sizeof(rows[0].note),
+		 "%ld of %lu MiB THP", thp / 1024, size >> 20);
+	munmap(p, size);
+
+	if (before >= 0) {
+		write_long(size / HPAGE, nr, node);
+		if (read_long(nr, node) >= (long)(size / HPAGE)) {
+			p = anon_map(-1, 1);
+			if (madvise(p, size, MADV_POPULATE_WRITE))
+				die("reads: hugetlb populate: %s",
+				    strerror(errno));
+			bench_reads_one("hugetlb 2M", p);
+			munmap(p, size);
+		}
+		write_long(before, nr, node);
+	}
+
+	wait_scrubbed(now());
+	m = nc_populate();
+	bench_reads_one("numaclaim", m.p);
+	snprintf(find("reads", "numaclaim")->note, sizeof(rows[0].note),
+		 "4 KiB mappings (see README: 2 MiB mappings)");
+	nc_teardown(&m);
+}
+
 /* ---- QEMU start-up with SIZE of preallocated guest RAM ---------------------- */
 
 /*
@@ -883,6 +961,7 @@ int main(int argc, char **argv)
 	bench_memset();
 	bench_ioctl();
 	bench_scrub();
+	bench_reads();
 	if (qemu)
 		bench_qemu();
 
