@@ -107,7 +107,8 @@ static struct numaclaim_allocation *allocation_new(unsigned int nr_nodes,
 	size_t claims = array_size(nr_nodes + 1, sizeof(*a->undo.claims));
 	size_t size = size_add(size_add(sizeof(*a), parts), claims);
 	bool inline_slots = nr_slots <= NUMACLAIM_INLINE_SLOTS;
-	bool inline_pages = pages <= NUMACLAIM_INLINE_PAGES;
+	/* No page (a request the ledger refuses), no slot to point at it. */
+	bool inline_pages = pages && pages <= NUMACLAIM_INLINE_PAGES;
 	size_t slots = inline_slots ? nr_slots * sizeof(*a->slots) : 0;
 
 	size = size_add(size, slots);

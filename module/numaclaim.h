@@ -6,6 +6,7 @@
 #ifndef _NUMACLAIM_H
 #define _NUMACLAIM_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -25,7 +26,7 @@
  */
 #define NUMACLAIM_POOL_ORDER	(21 - PAGE_SHIFT)
 #define NUMACLAIM_POOL_ORDERS	(NUMACLAIM_POOL_ORDER + 1)
-#define NUMACLAIM_UNIT_PAGES	(1UL << NUMACLAIM_POOL_ORDER)
+#define NUMACLAIM_UNIT_PAGES	BIT(NUMACLAIM_POOL_ORDER)
 #define NUMACLAIM_POOL_GFP	(GFP_HIGHUSER | __GFP_THISNODE | \
 				 __GFP_NOWARN | __GFP_NORETRY)
 
