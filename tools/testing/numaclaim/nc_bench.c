@@ -36,6 +36,8 @@
  * of its own starting with "# json " (or into -j FILE).
  *
  * usage: nc_bench [-n NODE] [-s MIB] [-r REPS] [-i ITERS] [-j FILE] [-Q QEMU]
+ *                 [-g GROUP,...]   (only those groups: populate, ioctl,
+ *                 scrub, reads, qemu; populate includes resize)
  * Needs root (pool resize, hugetlb pool); leaves the node's numaclaim pool
  * at SIZE and its hugetlb pool as it found it.
  */
@@ -77,6 +79,7 @@ static long iters = 20000;
 static const char *json_path;
 static const char *qemu;
 static int dev = -1;
+static const char *groups;
 
 struct row {
 	const char *group;
@@ -918,11 +921,25 @@ static void pin_to_node(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* Whether -g asked for @group, or for every group. */
+static int wanted(const char *group)
+{
+	size_t n = strlen(group);
+	const char *g = groups;
+
+	if (!g)
+		return 1;
+	for (; (g = strstr(g, group)); g += n)
+		if ((g == groups || g[-1] == ',') && (!g[n] || g[n] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:r:i:j:Q:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:r:i:j:Q:g:")) != -1) {
 		switch (opt) {
 		case 'n':
 			node = atoi(optarg);
@@ -942,8 +959,11 @@ int main(int argc, char **argv)
 		case 'Q':
 			qemu = optarg;
 			break;
+		case 'g':
+			groups = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: nc_bench [-n NODE] [-s MIB] [-r REPS] [-i ITERS] [-j FILE] [-Q QEMU]\n");
+			fprintf(stderr, "usage: nc_bench [-n NODE] [-s MIB] [-r REPS] [-i ITERS] [-j FILE] [-Q QEMU] [-g GROUP,...]\n");
 			return 2;
 		}
 	}
@@ -954,15 +974,22 @@ int main(int argc, char **argv)
 		die("open /dev/numaclaim: %s", strerror(errno));
 	pin_to_node();
 
-	bench_anon("anon 4k", MADV_NOHUGEPAGE, 0);
-	bench_anon("anon THP", MADV_HUGEPAGE, 0);
-	bench_hugetlb();
-	bench_numaclaim();
-	bench_memset();
-	bench_ioctl();
-	bench_scrub();
-	bench_reads();
-	if (qemu)
+	if (wanted("populate")) {
+		bench_anon("anon 4k", MADV_NOHUGEPAGE, 0);
+		bench_anon("anon THP", MADV_HUGEPAGE, 0);
+		bench_hugetlb();
+		bench_numaclaim();
+		bench_memset();
+	} else {
+		pool_resize(size / PAGE);
+	}
+	if (wanted("ioctl"))
+		bench_ioctl();
+	if (wanted("scrub"))
+		bench_scrub();
+	if (wanted("reads"))
+		bench_reads();
+	if (qemu && wanted("qemu"))
 		bench_qemu();
 
 	print_table();
