@@ -194,17 +194,17 @@ static int allocation_fill(struct numaclaim_host *host,
 		off = index % NUMACLAIM_UNIT_PAGES;
 		seg = min(end - index, NUMACLAIM_UNIT_PAGES - off);
 		if (seg == NUMACLAIM_UNIT_PAGES && !a->slots[s]) {
-			ret = numaclaim_pool_take_unit(host, nid, &unit);
-			if (unit) {
+			if (!numaclaim_pool_take_unit(host, nid, &unit)) {
 				a->slots[s] = (unsigned long)unit;
 				index += seg;
-			}
-			if (ret != -ENOENT) {
-				if (ret)
+				/* A huge ALLOC stays killable. */
+				if (fatal_signal_pending(current)) {
+					ret = -EINTR;
 					break;
+				}
+				cond_resched();
 				continue;
 			}
-			ret = 0;
 		}
 		array = allocation_slot_array(a, s);
 		if (!array) {
