@@ -743,4 +743,68 @@ TEST_F(nc, claim_many_entries)
 	EXPECT_EQ(0, O(self));
 }
 
+/* ---- 2 MiB units ------------------------------------------------------ */
+
+#define UNIT	512UL
+
+/*
+ * A pool grown by 2 MiB keeps it as a unit: an ALLOC of 512 pages on that
+ * node gets 2 MiB of contiguous, aligned frames. A page of it still in a
+ * pipe when it is released stays busy alone: the other 511 are free at
+ * once, and the pipe reads the owner's bytes until it closes.
+ */
+TEST_F(nc, unit_released_with_one_busy_page)
+{
+	uint64_t off = 0, reached, first;
+	unsigned long i, contiguous = 1;
+	unsigned char *p, buf[PAGE];
+	struct iovec iov;
+	int pipefd[2];
+
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL + 2 * UNIT, &reached));
+	ASSERT_EQ(POOL + 2 * UNIT, reached);
+	ASSERT_EQ(0, nc_alloc(self->fd, UNIT, self->n0,
+			      NUMACLAIM_ALLOC_EXACT_NODE, &off));
+	p = mmap(NULL, UNIT * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5e, UNIT * PAGE);
+	first = pfn_of(p);
+	ASSERT_NE(0, first);
+	EXPECT_EQ(0, first % UNIT);
+	for (i = 1; i < UNIT; i++)
+		contiguous += pfn_of(p + i * PAGE) == first + i;
+	EXPECT_EQ(UNIT, contiguous);
+
+	ASSERT_EQ(0, pipe(pipefd));
+	iov.iov_base = p + 7 * PAGE;
+	iov.iov_len = PAGE;
+	ASSERT_EQ(PAGE, vmsplice(pipefd[1], &iov, 1, 0));
+	munmap(p, UNIT * PAGE);
+	ASSERT_EQ(0, nc_release(self->fd, off));
+
+	ASSERT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(1, self->s.info.busy_pages);
+	EXPECT_EQ(1, self->s.info.ctx_pages);
+	EXPECT_EQ(2 * POOL + 2 * UNIT - 1, self->s.info.free_pages);
+	/* The 511 others are free for anyone at once. */
+	ASSERT_EQ(0, nc_alloc(self->fd_b, POOL + 2 * UNIT - 1, self->n0,
+			      NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+	EXPECT_EQ(ENOMEM, nc_alloc(self->fd_b, 1, self->n0,
+				   NUMACLAIM_ALLOC_EXACT_NODE, NULL));
+
+	ASSERT_EQ(PAGE, read(pipefd[0], buf, PAGE));
+	EXPECT_TRUE(nc_all_bytes(buf, PAGE, 0x5e));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	EXPECT_EQ(0, wait_busy(self->fd, 0));
+	close(self->fd_b);
+	self->fd_b = nc_open();
+	ASSERT_LE(0, self->fd_b);
+	ASSERT_EQ(0, nc_info(self->fd, &self->s));
+	EXPECT_EQ(2 * POOL + 2 * UNIT, self->s.info.free_pages);
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
+	EXPECT_EQ(POOL, reached);
+}
+
 TEST_HARNESS_MAIN
