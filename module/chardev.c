@@ -18,6 +18,7 @@
 
 #include "ioctl.h"
 #include "numaclaim.h"
+#include "trace.h"
 
 static struct numaclaim_host *numaclaim_dev_host;
 
@@ -106,6 +107,18 @@ struct numaclaim_ioctl_call {
 /* Claims of up to this many entries (a node and "any") are read on the stack. */
 #define NUMACLAIM_CLAIM_ON_STACK	4
 
+/* The pages a claim asks for, for its tracepoint only. */
+static u64 numaclaim_claim_pages(const struct numaclaim_claim_entry *entries,
+				 u32 nr)
+{
+	u64 pages = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		pages += entries[i].pages;
+	return pages;
+}
+
 static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 {
 	struct numaclaim_claim_entry entries_stack[NUMACLAIM_CLAIM_ON_STACK];
@@ -119,8 +132,11 @@ static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 	ret = numaclaim_claim_arg(arg);
 	if (ret)
 		return ret;
-	if (!arg->nr_entries)
-		return numaclaim_account_stake(&ctx->acct, NULL, 0);
+	if (!arg->nr_entries) {
+		ret = numaclaim_account_stake(&ctx->acct, NULL, 0);
+		trace_numaclaim_claim(ctx, 0, 0, ret);
+		return ret;
+	}
 
 	size = array_size(arg->nr_entries, sizeof(*entries));
 	if (arg->nr_entries > NUMACLAIM_CLAIM_ON_STACK) {
@@ -141,6 +157,11 @@ static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 	if (!ret)
 		ret = numaclaim_account_stake(&ctx->acct, stakes,
 					      arg->nr_entries);
+	if (trace_numaclaim_claim_enabled())
+		trace_numaclaim_claim(ctx, arg->nr_entries,
+				      numaclaim_claim_pages(entries,
+							    arg->nr_entries),
+				      ret);
 out:
 	if (entries != entries_stack)
 		kfree(entries);
@@ -182,6 +203,9 @@ static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
 				      (arg->flags & NUMACLAIM_ALLOC_UNCLAIMED ?
 				       NUMACLAIM_CHARGE_UNCLAIMED : 0),
 				      node_pages, nr_node_pages, &a);
+	trace_numaclaim_alloc(ctx, nid, arg->pages, arg->flags,
+			      ret ? 0 : (u64)a->pgoff << PAGE_SHIFT,
+			      ret ? 0 : a->nr_parts, ret);
 	if (ret)
 		goto out;
 	arg->offset = (u64)a->pgoff << PAGE_SHIFT;
@@ -321,7 +345,7 @@ static int numaclaim_ioc_export(struct numaclaim_context *ctx, void *buf)
 	ret = numaclaim_context_export_begin(ctx, arg->offset >> PAGE_SHIFT,
 					     &a);
 	if (ret)
-		return ret;
+		goto out;
 	fd = get_unused_fd_flags(arg->flags & NUMACLAIM_EXPORT_CLOEXEC ?
 				 O_CLOEXEC : 0);
 	if (fd < 0) {
@@ -334,12 +358,15 @@ static int numaclaim_ioc_export(struct numaclaim_context *ctx, void *buf)
 	arg->fd = fd;
 	/* Installed by the dispatch once the fd has reached userspace. */
 	call->file = file;
+	trace_numaclaim_export(ctx, arg->offset, fd, 0);
 	return 0;
 
 err_put_fd:
 	put_unused_fd(fd);
 err_end:
 	numaclaim_context_export_end(a, true);
+out:
+	trace_numaclaim_export(ctx, arg->offset, -1, ret);
 	return ret;
 }
 

@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "numaclaim.h"
+#include "trace.h"
 
 /* Allocations of up to this many pages keep their page array inline. */
 #define NUMACLAIM_INLINE_PAGES	64UL
@@ -590,8 +591,9 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 		if (ret)
 			goto err_free;
 		/*
-		 * A word for 2 MiB: 512 TiB fit in what kvmalloc() takes
-		 * (INT_MAX bytes); past that ENOMEM, with no warning.
+		 * A word for 2 MiB: up to 512 TiB (less 2 MiB) fits in what
+		 * kvmalloc() takes (INT_MAX bytes); past it ENOMEM, with no
+		 * warning.
 		 */
 		a->slots = kvcalloc(a->nr_slots, sizeof(*a->slots),
 				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -698,15 +700,20 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 	a = allocation_find(ctx, pgoff);
 	if (!a || a->pgoff != pgoff) {
 		mutex_unlock(&ctx->lock);
+		trace_numaclaim_release(ctx, (u64)pgoff << PAGE_SHIFT, 0,
+					-EINVAL);
 		return -EINVAL;
 	}
 	if (atomic_read(&a->mapped) || a->exported) {
 		mutex_unlock(&ctx->lock);
+		trace_numaclaim_release(ctx, (u64)pgoff << PAGE_SHIFT,
+					a->nr_pages, -EBUSY);
 		return -EBUSY;
 	}
 	allocation_unlink(ctx, a);
 	mutex_unlock(&ctx->lock);
 
+	trace_numaclaim_release(ctx, (u64)pgoff << PAGE_SHIFT, a->nr_pages, 0);
 	allocation_retire(ctx, a, false);
 	return 0;
 }

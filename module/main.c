@@ -13,6 +13,9 @@
 
 #include "numaclaim.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static struct numaclaim_host numaclaim_host;
 
 static char *pool_mb;

@@ -15,6 +15,7 @@
 #include <linux/workqueue.h>
 
 #include "numaclaim.h"
+#include "trace.h"
 
 /* Single pages cleared under a node's lock before it is let go. */
 #define NUMACLAIM_SCRUB_BATCH	32
@@ -386,10 +387,14 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 {
 	unsigned long size;
 
-	if (nid < 0 || nid >= host->nr_nodes)
+	if (nid < 0 || nid >= host->nr_nodes) {
+		trace_numaclaim_resize(nid, want, 0, -EINVAL);
 		return -EINVAL;
-	if (mutex_lock_killable(&host->resize_lock))
+	}
+	if (mutex_lock_killable(&host->resize_lock)) {
+		trace_numaclaim_resize(nid, want, 0, -EINTR);
 		return -EINTR;
+	}
 	size = pool_size(host, nid);
 	if (want > size)
 		pool_grow(host, nid, want - size);
@@ -397,6 +402,7 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 		pool_shrink(host, nid, size - want);
 	*reached = pool_size(host, nid);
 	mutex_unlock(&host->resize_lock);
+	trace_numaclaim_resize(nid, want, *reached, 0);
 	return 0;
 }
 
@@ -452,9 +458,10 @@ static unsigned long pool_take_list(struct numaclaim_pool_node *pn,
  * clean pages first; dirty ones are cleared here, outside the lock. A
  * poisoned page met on the way is retired, not handed out.
  *
- * Return: 0; -ENOMEM when fewer than @nr pages were found (poisoned pages
- * retired, or the lists and the ledger disagree); -EINTR when a fatal
- * signal came while clearing (*@taken is @nr, not every page cleared).
+ * Return: 0; -ENOMEM when fewer than @nr pages were found, the node's
+ * lists and units all used up (poisoned pages retired, or the lists and
+ * the ledger disagree); -EINTR when a fatal signal came while clearing
+ * (*@taken is @nr, not every page cleared).
  */
 int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long nr, struct page **pages,
@@ -469,6 +476,18 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 	clean = pool_take_list(pn, &pn->clean, &pn->nr_clean, nr, pages);
 	i = clean + pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - clean,
 				   pages + clean);
+	/*
+	 * Short because poisoned pages were retired on the way: units may be
+	 * left to break. Those pages are cleared below whatever their list.
+	 */
+	while (i < nr && (pn->nr_clean_units || pn->nr_dirty_units)) {
+		pool_break_for(pn, nr - i, true);
+		i += pool_take_list(pn, &pn->clean, &pn->nr_clean, nr - i,
+				    pages + i);
+		i += pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - i,
+				    pages + i);
+	}
+	/* Short now means the node's lists are empty. */
 	warn = i < nr && !pn->hwpoison;
 	mutex_unlock(&pn->lock);
 	/* Short with no page ever poisoned: the lists and the ledger differ. */
@@ -780,6 +799,7 @@ static void pool_scrub_unit(struct numaclaim_pool_node *pn, struct page *unit)
  */
 static void pool_scrub_node(struct numaclaim_pool_node *pn)
 {
+	unsigned long scrubbed = 0;
 	struct page *page;
 	unsigned int i;
 	bool more = true;
@@ -790,6 +810,7 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 						struct page, lru);
 		if (page) {
 			pool_scrub_unit(pn, page);
+			scrubbed += NUMACLAIM_UNIT_PAGES;
 		} else {
 			for (i = 0; i < NUMACLAIM_SCRUB_BATCH; i++) {
 				page = list_first_entry_or_null(&pn->dirty,
@@ -802,12 +823,14 @@ static void pool_scrub_node(struct numaclaim_pool_node *pn)
 				list_move_tail(&page->lru, &pn->clean);
 				pn->nr_dirty--;
 				pn->nr_clean++;
+				scrubbed++;
 			}
 		}
 		more = pn->nr_dirty;
 		mutex_unlock(&pn->lock);
 		cond_resched();
 	}
+	trace_numaclaim_scrub(pn->nid, scrubbed);
 }
 
 static void pool_scrub_work(struct work_struct *work)

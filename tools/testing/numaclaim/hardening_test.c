@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/klog.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -805,6 +806,124 @@ TEST_F(nc, unit_released_with_one_busy_page)
 	EXPECT_EQ(2 * POOL + 2 * UNIT, self->s.info.free_pages);
 	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
 	EXPECT_EQ(POOL, reached);
+}
+
+/* ---- tracepoints --------------------------------------------------------- */
+
+#define TRACEFS	"/sys/kernel/tracing"
+
+static int tracefs_write(const char *file, const char *v)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, v, strlen(v)) != (ssize_t)strlen(v))
+		ret = errno ? errno : EIO;
+	close(fd);
+	return ret;
+}
+
+/* Whether the trace has a line with every one of @want's words. */
+static int traced(const char *trace, const char *event, const char *want)
+{
+	const char *line = trace, *end;
+	char w[64], l[512];
+	size_t n;
+
+	for (; *line; line = *end ? end + 1 : end) {
+		const char *p = want, *q;
+		int all = 1;
+
+		end = strchrnul(line, '\n');
+		n = end - line < (long)sizeof(l) - 1 ? end - line : sizeof(l) - 1;
+		memcpy(l, line, n);
+		l[n] = 0;
+		if (!strstr(l, event))
+			continue;
+		while (*p && all) {
+			q = strchrnul(p, ' ');
+			snprintf(w, sizeof(w), "%.*s", (int)(q - p), p);
+			all = strstr(l, w) != NULL;
+			p = *q ? q + 1 : q;
+		}
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * events/numaclaim/ in tracefs: a claim, an ALLOC, an export, a RELEASE
+ * refused twice (exported: EBUSY; no allocation there: EINVAL), a resize
+ * and the scrub after the export's end each leave one event with their
+ * context's nodes, pages, offsets and results.
+ */
+TEST_F(nc, tracepoints)
+{
+	char want[160], *trace;
+	uint64_t off = 0, reached;
+	struct numaclaim_export x;
+	ssize_t len = 0, got;
+	int fd, i;
+
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		SKIP(return, "no tracefs: %s", strerror(errno));
+	/* A small buffer: its pages stay allocated after the run. */
+	ASSERT_EQ(0, tracefs_write("buffer_size_kb", "64"));
+	if (tracefs_write("events/numaclaim/enable", "1"))
+		SKIP(return, "no numaclaim events in tracefs");
+	ASSERT_EQ(0, tracefs_write("trace", ""));
+
+	ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 3));
+	ASSERT_EQ(0, nc_alloc(self->fd, 2, self->n0,
+			      NUMACLAIM_ALLOC_EXACT_NODE, &off));
+	memset(&x, 0, sizeof(x));
+	x.offset = off;
+	ASSERT_EQ(0, ioctl(self->fd, NUMACLAIM_IOC_EXPORT, &x));
+	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
+	EXPECT_EQ(EINVAL, nc_release(self->fd, off + 64 * PAGE));
+	close(x.fd);
+	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
+	for (i = 0; i < 500 && nc_node_attr(self->n0, "dirty_pages"); i++)
+		usleep(10000);
+	EXPECT_EQ(0, nc_node_attr(self->n0, "dirty_pages"));
+	ASSERT_EQ(0, tracefs_write("events/numaclaim/enable", "0"));
+
+	trace = calloc(1, 1 << 20);
+	ASSERT_NE(NULL, trace);
+	fd = open(TRACEFS "/trace", O_RDONLY);
+	ASSERT_LE(0, fd);
+	while ((got = read(fd, trace + len, (1 << 20) - 1 - len)) > 0)
+		len += got;
+	close(fd);
+	TH_LOG("%zd bytes of trace", len);
+
+	EXPECT_TRUE(traced(trace, "numaclaim_claim:",
+			   "entries=1 pages=3 ret=0"));
+	snprintf(want, sizeof(want),
+		 "node=%u pages=2 flags=0x1 offset=0x%llx nodes=1 ret=0",
+		 self->n0, (unsigned long long)off);
+	EXPECT_TRUE(traced(trace, "numaclaim_alloc:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx fd=%u ret=0",
+		 (unsigned long long)off, x.fd);
+	EXPECT_TRUE(traced(trace, "numaclaim_export:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx pages=2 ret=-16",
+		 (unsigned long long)off);
+	EXPECT_TRUE(traced(trace, "numaclaim_release:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx pages=0 ret=-22",
+		 (unsigned long long)(off + 64 * PAGE));
+	EXPECT_TRUE(traced(trace, "numaclaim_release:", want));
+	snprintf(want, sizeof(want), "node=%u want=%u reached=%u ret=0",
+		 self->n0, POOL, POOL);
+	EXPECT_TRUE(traced(trace, "numaclaim_resize:", want));
+	snprintf(want, sizeof(want), "node=%u pages=", self->n0);
+	EXPECT_TRUE(traced(trace, "numaclaim_scrub:", want));
+	EXPECT_FALSE(traced(trace, "numaclaim_alloc:", "ret=-"));
+	free(trace);
 }
 
 TEST_HARNESS_MAIN
