@@ -103,7 +103,9 @@ static struct numaclaim_allocation *allocation_new(unsigned int nr_nodes,
 						   unsigned long pages)
 {
 	struct numaclaim_allocation *a;
-	unsigned long nr_slots = DIV_ROUND_UP(pages, NUMACLAIM_UNIT_PAGES);
+	/* Rounded up without wrapping, for any count userspace asks. */
+	unsigned long nr_slots = pages / NUMACLAIM_UNIT_PAGES +
+				 !!(pages % NUMACLAIM_UNIT_PAGES);
 	size_t parts = array_size(nr_nodes, sizeof(*a->parts));
 	size_t claims = array_size(nr_nodes + 1, sizeof(*a->undo.claims));
 	size_t size = size_add(size_add(sizeof(*a), parts), claims);

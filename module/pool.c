@@ -116,17 +116,24 @@ const int *numaclaim_host_order(struct numaclaim_host *host, int nid)
 	return host->order + nid * host->nr_nodes;
 }
 
-static void pool_free_list(struct list_head *list)
+/*
+ * Drop the pool's reference to each page on @list: the buddy allocator
+ * gets it now, or when its last other reference drops.
+ *
+ * Return: the pages.
+ */
+static unsigned long pool_free_list(struct list_head *list)
 {
 	struct page *page, *next;
 	unsigned long i = 0;
 
 	list_for_each_entry_safe(page, next, list, lru) {
 		list_del(&page->lru);
-		__free_page(page);
+		put_page(page);
 		if (!(++i % NUMACLAIM_LIST_BATCH))
 			cond_resched();
 	}
+	return i;
 }
 
 /* Single pages on a node's lists, units apart. */
@@ -697,15 +704,8 @@ void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
 			   struct list_head *pages)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	struct page *page, *next;
-	unsigned long nr = 0;
+	unsigned long nr = pool_free_list(pages);
 
-	list_for_each_entry_safe(page, next, pages, lru) {
-		list_del(&page->lru);
-		put_page(page);
-		if (!(++nr % NUMACLAIM_LIST_BATCH))
-			cond_resched();
-	}
 	mutex_lock(&pn->lock);
 	pn->busy -= nr;
 	mutex_unlock(&pn->lock);
