@@ -707,9 +707,10 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 		return -EINVAL;
 	}
 	if (atomic_read(&a->mapped) || a->exported) {
-		mutex_unlock(&ctx->lock);
+		/* Under the lock: once it goes, another RELEASE may free @a. */
 		trace_numaclaim_release(ctx, (u64)pgoff << PAGE_SHIFT,
 					a->nr_pages, -EBUSY);
+		mutex_unlock(&ctx->lock);
 		return -EBUSY;
 	}
 	allocation_unlink(ctx, a);
