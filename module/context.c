@@ -256,6 +256,19 @@ static void allocation_list(struct numaclaim_allocation *a,
 	}
 }
 
+/* Move the first @nr of @a's busy pages (one part's) onto @pages. */
+static void allocation_busy_cut(struct numaclaim_allocation *a,
+				unsigned long nr, struct list_head *pages)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &a->busy, lru) {
+		if (!nr--)
+			break;
+		list_move_tail(&page->lru, pages);
+	}
+}
+
 /*
  * Give the pages of @a back to the pools and uncharge them, but those still
  * referenced elsewhere: they stay in @a, on @a->busy, which then describes
@@ -268,26 +281,19 @@ static unsigned long allocation_give_back(struct numaclaim_context *ctx,
 					  struct numaclaim_allocation *a,
 					  bool were_busy)
 {
-	unsigned long first = 0, left = 0, kept, gone, j;
+	unsigned long first = 0, left = 0, kept, gone;
 	unsigned int i, parts = 0;
 	LIST_HEAD(busy);
 
 	for (i = 0; i < a->nr_parts; i++) {
 		struct numaclaim_part part = a->parts[i];
-		struct page *page, *next;
 		LIST_HEAD(pages);
 		LIST_HEAD(units);
 
-		if (were_busy) {
-			j = 0;
-			list_for_each_entry_safe(page, next, &a->busy, lru) {
-				if (j++ == part.pages)
-					break;
-				list_move_tail(&page->lru, &pages);
-			}
-		} else {
+		if (were_busy)
+			allocation_busy_cut(a, part.pages, &pages);
+		else
 			allocation_list(a, first, part.pages, &pages, &units);
-		}
 		kept = numaclaim_pool_give_back(ctx->host, part.node, &pages,
 						&units, were_busy, &gone);
 		numaclaim_account_uncharge(&ctx->acct, part.node,
@@ -399,8 +405,6 @@ void numaclaim_busy_drain(struct numaclaim_host *host)
 {
 	struct numaclaim_allocation *a, *next;
 	struct numaclaim_context *ctx;
-	struct page *page, *pnext;
-	unsigned long j;
 	unsigned int i;
 
 	cancel_delayed_work_sync(&host->busy_work);
@@ -411,12 +415,7 @@ void numaclaim_busy_drain(struct numaclaim_host *host)
 			const struct numaclaim_part *part = &a->parts[i];
 			LIST_HEAD(pages);
 
-			j = 0;
-			list_for_each_entry_safe(page, pnext, &a->busy, lru) {
-				if (j++ == part->pages)
-					break;
-				list_move_tail(&page->lru, &pages);
-			}
+			allocation_busy_cut(a, part->pages, &pages);
 			numaclaim_pool_forget(host, part->node, &pages);
 			numaclaim_account_uncharge(&ctx->acct, part->node,
 						   part->pages, part->pages);

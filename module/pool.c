@@ -144,6 +144,31 @@ static unsigned long pool_singles(struct numaclaim_pool_node *pn)
 	       (pn->nr_clean_units + pn->nr_dirty_units) * NUMACLAIM_UNIT_PAGES;
 }
 
+/*
+ * Take the first free unit off its list: a clean one first when
+ * @clean_first and there is one, a dirty one first otherwise; *@clean
+ * says which. Its pages still count in nr_clean or nr_dirty.
+ */
+static struct page *pool_unit_off(struct numaclaim_pool_node *pn,
+				  bool clean_first, bool *clean)
+{
+	struct page *unit;
+
+	lockdep_assert_held(&pn->lock);
+
+	*clean = clean_first ? pn->nr_clean_units : !pn->nr_dirty_units;
+	unit = list_first_entry_or_null(*clean ? &pn->clean_units :
+					&pn->dirty_units, struct page, lru);
+	if (!unit)
+		return NULL;
+	list_del(&unit->lru);
+	if (*clean)
+		pn->nr_clean_units--;
+	else
+		pn->nr_dirty_units--;
+	return unit;
+}
+
 /* Break a unit, off its list, into single pages on the list of its state. */
 static void pool_break_unit(struct numaclaim_pool_node *pn, struct page *unit,
 			    bool clean)
@@ -153,10 +178,6 @@ static void pool_break_unit(struct numaclaim_pool_node *pn, struct page *unit,
 
 	lockdep_assert_held(&pn->lock);
 
-	if (clean)
-		pn->nr_clean_units--;
-	else
-		pn->nr_dirty_units--;
 	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++)
 		list_add_tail(&nth_page(unit, i)->lru, to);
 }
@@ -175,13 +196,9 @@ static void pool_break_for(struct numaclaim_pool_node *pn, unsigned long nr,
 	lockdep_assert_held(&pn->lock);
 
 	while (pool_singles(pn) < nr) {
-		clean = clean_first ? pn->nr_clean_units : !pn->nr_dirty_units;
-		unit = list_first_entry_or_null(clean ? &pn->clean_units :
-						&pn->dirty_units,
-						struct page, lru);
+		unit = pool_unit_off(pn, clean_first, &clean);
 		if (!unit)
 			break;
-		list_del(&unit->lru);
 		pool_break_unit(pn, unit, clean);
 	}
 }
@@ -566,26 +583,14 @@ int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
 
 	*unit = NULL;
 	mutex_lock(&pn->lock);
-	for (;;) {
-		clean = pn->nr_clean_units;
-		page = list_first_entry_or_null(clean ? &pn->clean_units :
-						&pn->dirty_units,
-						struct page, lru);
-		if (!page)
-			break;
-		list_del(&page->lru);
-		if (!pool_unit_poisoned(page))
-			break;
+	while ((page = pool_unit_off(pn, true, &clean)) &&
+	       pool_unit_poisoned(page))
 		pool_break_unit(pn, page, clean);
-	}
 	if (page) {
-		if (clean) {
-			pn->nr_clean_units--;
+		if (clean)
 			pn->nr_clean -= NUMACLAIM_UNIT_PAGES;
-		} else {
-			pn->nr_dirty_units--;
+		else
 			pn->nr_dirty -= NUMACLAIM_UNIT_PAGES;
-		}
 	}
 	mutex_unlock(&pn->lock);
 	if (!page)
