@@ -160,7 +160,7 @@ static void pt_give_back(struct kunit *test, unsigned long nr)
 	LIST_HEAD(units);
 
 	pt_list(p, nr, &pages);
-	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, false,
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, 0,
 					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 0UL);
 	KUNIT_EXPECT_TRUE(test, list_empty(&pages));
@@ -360,7 +360,7 @@ static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
 	pinned = p->pages[1];
 	get_page(pinned);
 	pt_list(p, 2, &pages);
-	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, false,
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, 0,
 					&gone);
 	KUNIT_EXPECT_EQ(test, kept, 1UL);
 	KUNIT_EXPECT_EQ(test, gone, 0UL);
@@ -378,13 +378,13 @@ static void numaclaim_pool_test_give_back_referenced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
 	pt_expect_lists(test, 0);
 
-	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, true,
-					&gone);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units,
+					NUMACLAIM_BACK_BUSY, &gone);
 	KUNIT_EXPECT_EQ(test, kept, 1UL);
 	KUNIT_EXPECT_EQ(test, numaclaim_pool_busy(&p->host, 0), 1UL);
 	put_page(pinned);
-	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units, true,
-					&gone);
+	kept = numaclaim_pool_give_back(&p->host, 0, &pages, &units,
+					NUMACLAIM_BACK_BUSY, &gone);
 	KUNIT_EXPECT_EQ(test, kept, 0UL);
 	KUNIT_EXPECT_TRUE(test, list_empty(&pages));
 	numaclaim_account_uncharge(&p->acct, 0, 1, gone);
@@ -792,6 +792,51 @@ static void numaclaim_pool_test_context_export(struct kunit *test)
 	pt_expect_lists(test, 0);
 }
 
+/*
+ * An allocation nobody mapped or exported comes back clean: its pages are
+ * still zero and nothing scrubs them. One that was exported comes back
+ * dirty: what its file's user wrote is cleared before anyone gets it.
+ */
+static void numaclaim_pool_test_zero_back_clean(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_allocation *ea, *all;
+	struct numaclaim_context *ctx;
+	unsigned long a, i;
+
+	KUNIT_ASSERT_EQ(test, pt_size(test, 0, 64), 64UL);
+	numaclaim_pool_flush(&p->host);
+	KUNIT_ASSERT_EQ(test, numaclaim_pool_dirty(&p->host, 0), 0UL);
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+
+	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 16, 0, 0, &a, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), 0);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_dirty(&p->host, 0), 0UL);
+	pt_expect_lists(test, 0);
+
+	/* Written through its file, as a VMM's guest would. */
+	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 16, 0, 0, &a, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, numaclaim_context_export_begin(ctx, a, &ea), 0);
+	for (i = 0; i < 16; i++)
+		memset_page(numaclaim_allocation_page(ea, i), 0, 0x5a,
+			    PAGE_SIZE);
+	numaclaim_context_export_end(ea, false);
+	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), -EINVAL);
+	pt_expect_lists(test, 0);
+
+	/* Scrubbed or not yet, every page of the pool is zero when had. */
+	KUNIT_ASSERT_EQ(test, numaclaim_context_alloc(ctx, 64, 0, 0, NULL, 0,
+						      &all), 0);
+	for (i = 0; i < 64; i++)
+		KUNIT_EXPECT_TRUE(test,
+				  pt_page_is_zero(numaclaim_allocation_page(all,
+									    i)));
+	numaclaim_context_abort(ctx, all);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+}
+
 /* ---- 2 MiB units ------------------------------------------------------- */
 
 /* Grow node 0 by @units whole units, or skip: UML's memory may be split. */
@@ -854,9 +899,11 @@ static void numaclaim_pool_test_units(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty, 508UL);
 	pt_expect_lists(test, 0);
 
+	/* Written, as only a mapping can: that makes them dirty. */
 	for (i = 0; i < 1025; i++)
 		memset_page(numaclaim_allocation_page(a, i), 0, 0x3c,
 			    PAGE_SIZE);
+	a->zero = false;
 	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off_a), 0);
 	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, off_b), 0);
 	numaclaim_pool_flush(&p->host);
@@ -1007,7 +1054,7 @@ static void numaclaim_pool_test_take_past_poison(struct kunit *test)
 	for (i = 0; i < taken; i++)
 		list_add_tail(&big[i]->lru, &pages);
 	KUNIT_EXPECT_EQ(test, numaclaim_pool_give_back(&p->host, 0, &pages,
-						       &units, false, &gone),
+						       &units, 0, &gone),
 			0UL);
 	/* 511 back free, the poisoned one gone. */
 	numaclaim_account_uncharge(&p->acct, 0, NUMACLAIM_UNIT_PAGES, 1);
@@ -1036,6 +1083,7 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_context_alloc_refused),
 	KUNIT_CASE(numaclaim_pool_test_context_out_of_offsets),
 	KUNIT_CASE(numaclaim_pool_test_context_export),
+	KUNIT_CASE(numaclaim_pool_test_zero_back_clean),
 	KUNIT_CASE(numaclaim_pool_test_units),
 	KUNIT_CASE(numaclaim_pool_test_units_metadata),
 	KUNIT_CASE(numaclaim_pool_test_units_busy),

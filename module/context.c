@@ -281,6 +281,8 @@ static unsigned long allocation_give_back(struct numaclaim_context *ctx,
 					  struct numaclaim_allocation *a,
 					  bool were_busy)
 {
+	unsigned int flags = were_busy ? NUMACLAIM_BACK_BUSY :
+			     a->zero ? NUMACLAIM_BACK_ZERO : 0;
 	unsigned long first = 0, left = 0, kept, gone;
 	unsigned int i, parts = 0;
 	LIST_HEAD(busy);
@@ -295,7 +297,7 @@ static unsigned long allocation_give_back(struct numaclaim_context *ctx,
 		else
 			allocation_list(a, first, part.pages, &pages, &units);
 		kept = numaclaim_pool_give_back(ctx->host, part.node, &pages,
-						&units, were_busy, &gone);
+						&units, flags, &gone);
 		numaclaim_account_uncharge(&ctx->acct, part.node,
 					   part.pages - kept, gone);
 		if (kept) {
@@ -635,6 +637,8 @@ int numaclaim_context_alloc(struct numaclaim_context *ctx,
 			if (a->parts[i].node < nr_node_pages)
 				node_pages[a->parts[i].node] = a->parts[i].pages;
 	}
+	/* Every page is zero now: until mapped, RELEASE needs no scrub. */
+	a->zero = true;
 	*ap = a;
 	return 0;
 
@@ -748,6 +752,8 @@ int numaclaim_context_export_begin(struct numaclaim_context *ctx,
 		ret = -EBUSY;
 	} else {
 		a->exported = true;
+		/* Its file maps it wherever it goes: dirty on release. */
+		a->zero = false;
 		kref_get(&ctx->ref);
 		*ap = a;
 	}
@@ -920,6 +926,8 @@ int numaclaim_context_mmap(struct numaclaim_context *ctx,
 	first = vma->vm_pgoff - a->pgoff;
 	/* Counted before the lock goes, so RELEASE cannot free it now. */
 	atomic_inc(&a->mapped);
+	/* Writable or not, its pages are scrubbed when it goes. */
+	a->zero = false;
 	mutex_unlock(&ctx->lock);
 
 	ret = numaclaim_allocation_insert(a, vma, first);

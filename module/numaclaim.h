@@ -115,10 +115,14 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long *taken);
 int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
 			     struct page **unit);
+/* numaclaim_pool_give_back()'s flags */
+#define NUMACLAIM_BACK_BUSY	0x1	/* found still referenced before */
+#define NUMACLAIM_BACK_ZERO	0x2	/* never mapped nor exported: zero */
+
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
 				       struct list_head *pages,
 				       struct list_head *units,
-				       bool were_busy, unsigned long *gone);
+				       unsigned int flags, unsigned long *gone);
 void numaclaim_pool_forget(struct numaclaim_host *host, int nid,
 			   struct list_head *pages);
 unsigned long numaclaim_pool_busy(struct numaclaim_host *host, int nid);
@@ -148,6 +152,8 @@ void numaclaim_pool_flush(struct numaclaim_host *host);
  *	first, on their lru
  * @inline_slots: @slots is in the same block as the allocation
  * @inline_pages: so is the array of a small allocation's only slot
+ * @zero: every page is still zero: the allocation was filled and has not
+ *	been mapped or exported since (@ctx->lock), so nobody could write it
  *
  * @parts, @undo's claims and a small allocation's slots and page array
  * follow the structure in one block.
@@ -169,6 +175,7 @@ struct numaclaim_allocation {
 	struct list_head busy;
 	bool inline_slots;
 	bool inline_pages;
+	bool zero;
 };
 
 #define NUMACLAIM_SLOT_ARRAY	1UL

@@ -618,7 +618,9 @@ static enum pool_back pool_page_back(struct page *page)
  * @nid: the node they came from
  * @pages: single pages, on their lru
  * @units: units, by their first page on its lru; emptied
- * @were_busy: they were given back before and found still referenced
+ * @flags: NUMACLAIM_BACK_BUSY when they were given back before and found
+ *	still referenced; NUMACLAIM_BACK_ZERO when nobody could have written
+ *	them since they were handed out zero (never mapped nor exported)
  * @gone: (out) pages retired as poisoned: they leave the pool
  *
  * A page that someone else still references (a pin, a pipe, I/O in
@@ -626,6 +628,8 @@ static enum pool_back pool_page_back(struct page *page)
  * allocator: it stays the allocation's, charged, and is offered again
  * later. Those pages stay on @pages, in order; a unit with such a page,
  * or a poisoned one, comes back as single pages, its kept ones last.
+ * Pages still zero come back clean, on the clean lists: nothing needs to
+ * scrub them. A page someone else referenced was mapped: it is dirty.
  *
  * Return: the pages left on @pages; the caller uncharges the others, @gone
  * of them as gone.
@@ -633,9 +637,11 @@ static enum pool_back pool_page_back(struct page *page)
 unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
 				       struct list_head *pages,
 				       struct list_head *units,
-				       bool were_busy, unsigned long *gone)
+				       unsigned int flags, unsigned long *gone)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
+	bool were_busy = flags & NUMACLAIM_BACK_BUSY;
+	bool zero = !were_busy && (flags & NUMACLAIM_BACK_ZERO);
 	unsigned long i, nr, kept = 0, back = 0, poisoned = 0, whole = 0;
 	struct page *page, *next;
 	LIST_HEAD(list);
@@ -678,17 +684,24 @@ unsigned long numaclaim_pool_give_back(struct numaclaim_host *host, int nid,
 	nr = back + kept + poisoned;
 
 	mutex_lock(&pn->lock);
-	list_splice_tail(&list, &pn->dirty);
-	list_splice_tail(&unit_list, &pn->dirty_units);
-	pn->nr_dirty += back;
-	pn->nr_dirty_units += whole;
+	if (zero) {
+		list_splice_tail(&list, &pn->clean);
+		list_splice_tail(&unit_list, &pn->clean_units);
+		pn->nr_clean += back;
+		pn->nr_clean_units += whole;
+	} else {
+		list_splice_tail(&list, &pn->dirty);
+		list_splice_tail(&unit_list, &pn->dirty_units);
+		pn->nr_dirty += back;
+		pn->nr_dirty_units += whole;
+	}
 	pn->hwpoison += poisoned;
 	if (were_busy)
 		pn->busy -= nr - kept;
 	else
 		pn->busy += kept;
 	mutex_unlock(&pn->lock);
-	if (back)
+	if (back && !zero)
 		pool_kick_scrub(pn, back);
 	*gone = poisoned;
 	return kept;

@@ -505,17 +505,25 @@ TEST_F(nc, hwpoison_not_reused)
 /* ---- 8. Killed in the middle of a large ALLOC or mmap ----------------- */
 
 /*
- * Put @n pages of @node's pool on its dirty list: allocated and released
- * at once (a pool grown by a page allocator that zeroes, init_on_alloc,
- * starts clean). The scrubber starts on them; an ALLOC right after clears
- * most of them itself, with its fatal-signal checks.
+ * Put @n pages of @node's pool on its dirty list: allocated, mapped and
+ * released at once (a pool grown by a page allocator that zeroes,
+ * init_on_alloc, starts clean; pages never mapped come back clean). The
+ * scrubber starts on them; an ALLOC right after clears most of them
+ * itself, with its fatal-signal checks.
  */
 static int make_dirty(int fd, uint32_t node, uint64_t n)
 {
 	uint64_t off = 0;
 	int ret = nc_alloc(fd, n, node, NUMACLAIM_ALLOC_EXACT_NODE, &off);
+	void *p;
 
-	return ret ?: nc_release(fd, off);
+	if (ret)
+		return ret;
+	p = mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, n * PAGE);
+	return nc_release(fd, off);
 }
 
 /* In a child on context A's fd: say so on @go, then ALLOC @n and map it. */
@@ -692,6 +700,50 @@ TEST_F(nc, dirty_pages_scrubbed)
 	default:
 		TH_LOG("init_on_alloc unknown (no boot log)");
 	}
+}
+
+/*
+ * An allocation released without ever being mapped or exported comes back
+ * clean: nobody could write its pages, so nothing scrubs them. One mapped
+ * (even read-only) or exported comes back dirty, and what was written
+ * through its file is gone when the pages are had again.
+ */
+TEST_F(nc, unmapped_release_stays_clean)
+{
+	uint32_t node = self->n1;
+	struct numaclaim_export x;
+	uint64_t off = 0;
+	double end;
+	char *p;
+
+	for (end = now() + 10; now() < end; usleep(1000))
+		if (!nc_node_attr(node, "dirty_pages"))
+			break;
+	ASSERT_EQ(0, nc_node_attr(node, "dirty_pages"));
+	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
+			      &off));
+	ASSERT_EQ(0, nc_release(self->fd, off));
+	EXPECT_EQ(0, nc_node_attr(node, "dirty_pages"));
+	EXPECT_EQ(POOL, nc_node_attr(node, "free_pages"));
+
+	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
+			      &off));
+	memset(&x, 0, sizeof(x));
+	x.offset = off;
+	ASSERT_EQ(0, ioctl(self->fd, NUMACLAIM_IOC_EXPORT, &x));
+	p = mmap(NULL, POOL * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, x.fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xa5, POOL * PAGE);
+	munmap(p, POOL * PAGE);
+	close(x.fd);
+
+	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
+			      &off));
+	p = mmap(NULL, POOL * PAGE, PROT_READ, MAP_SHARED, self->fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(nc_all_bytes(p, POOL * PAGE, 0));
+	munmap(p, POOL * PAGE);
+	ASSERT_EQ(0, nc_release(self->fd, off));
 }
 
 /*

@@ -16,8 +16,9 @@
  *             limit); reference: anon 4 KiB
  *  resize     the pool grown from 0 to SIZE, and how many of its pages are
  *             left to scrub (none when the page allocator zeroed them)
- *  ioctl      CLAIM + reset, CLAIM + ALLOC 1 page + RELEASE, against three
- *             no-op ioctls (an unknown command: ENOTTY)
+ *  ioctl      CLAIM + reset, CLAIM + ALLOC 1 page + RELEASE, and the same
+ *             with the page mapped and written (then it is scrubbed),
+ *             against three no-op ioctls (an unknown command: ENOTTY)
  *  scrub      the pool's background scrub of SIZE after a RELEASE, from
  *             the RELEASE to the node's dirty_pages reaching 0, against
  *             memset of SIZE on the node
@@ -566,8 +567,12 @@ static void bench_ioctl(void)
 	struct row *cr = row("ioctl", "claim+reset", "us", "3 no-op ioctls", -1);
 	struct row *car = row("ioctl", "claim+alloc1+release", "us",
 			      "3 no-op ioctls", -1);
+	struct row *amw = row("ioctl", "anon mmap+write", "us", NULL, 0);
+	struct row *cmr = row("ioctl", "claim+alloc1+mmap+rel",
+			      "us", "anon mmap+write", -1);
 	int fd = open("/dev/numaclaim", O_RDWR | O_CLOEXEC);
 	uint64_t off = 0;
+	char *p;
 	long k;
 	int i;
 	double t;
@@ -598,9 +603,38 @@ static void bench_ioctl(void)
 			    nc_release(fd, off))
 				die("claim+alloc1+release: %s", strerror(errno));
 		add(car, (now() - t) * 1e6 / iters);
+
+		t = now();
+		for (k = 0; k < iters; k++) {
+			p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				die("mmap: %s", strerror(errno));
+			*p = 1;
+			munmap(p, 4096);
+		}
+		add(amw, (now() - t) * 1e6 / iters);
+
+		t = now();
+		for (k = 0; k < iters; k++) {
+			if (nc_claim1(fd, node, 1) || nc_alloc(fd, 1, node, &off))
+				die("claim+alloc1: %s", strerror(errno));
+			p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, off);
+			if (p == MAP_FAILED)
+				die("mmap: %s", strerror(errno));
+			*p = 1;
+			munmap(p, 4096);
+			if (nc_release(fd, off))
+				die("release: %s", strerror(errno));
+		}
+		add(cmr, (now() - t) * 1e6 / iters);
 	}
 	close(fd);
-	snprintf(car->note, sizeof(car->note), "target: within 4x three no-ops");
+	snprintf(car->note, sizeof(car->note),
+		 "target: within 4x three no-ops; never mapped: no scrub");
+	snprintf(cmr->note, sizeof(cmr->note),
+		 "mmap, write, munmap: scrubbed on release");
 }
 
 /* ---- scrub throughput ------------------------------------------------------- */
