@@ -132,11 +132,14 @@ dkms-src:
 		--exclude='*.mod.c' --exclude='*.order' --exclude='Module.symvers' \
 		$(DKMS_FILES) | tar -C $(DESTDIR)$(DKMS_SRC)/numaclaim-$(VERSION) -xf -
 
+# Again after a change: the version is added once, built and installed
+# again over what was there (--force).
 dkms: dkms-src
-	$(DKMS) add $(DKMS_FLAGS) numaclaim/$(VERSION)
+	if [ -z "$$($(DKMS) status $(DKMS_FLAGS) numaclaim/$(VERSION))" ]; then \
+		$(DKMS) add $(DKMS_FLAGS) numaclaim/$(VERSION); fi
 	set -e; for k in $(DKMS_KVERS); do \
-		$(DKMS) build $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
-		$(DKMS) install $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
+		$(DKMS) build --force $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
+		$(DKMS) install --force $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
 	done
 
 # make install into a scratch DESTDIR, a program built on it with
