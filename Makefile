@@ -46,7 +46,7 @@ SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
 	kunit-debug ksrc tools box box-debug vmtest bench check demo deps clean help \
-	install install-module install-tools install-examples dkms dkms-src \
+	install install-module install-tools install-examples uninstall dkms dkms-src \
 	installcheck syzcheck
 
 all: module
@@ -122,6 +122,15 @@ install-examples:
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 examples/numaclaim.modprobe.conf examples/60-numaclaim.rules \
 		$(DESTDIR)$(DOCDIR)/examples/
+
+# What make install put there, with the same DESTDIR, PREFIX and KVER.
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/numaclaim.ko
+	$(MAKE) -C tools O=$(CURDIR)/build/tools $(INSTALL_VARS) uninstall
+	rm -f $(DESTDIR)$(DOCDIR)/examples/numaclaim.modprobe.conf \
+		$(DESTDIR)$(DOCDIR)/examples/60-numaclaim.rules
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 # The module's source as DKMS takes it, in DKMS_SRC/numaclaim-VERSION (what
 # a package ships); then dkms add, build and install for each kernel.
@@ -225,6 +234,7 @@ help:
 	@echo "make install    the module (KVER's updates/), numaclaimctl, libnumaclaim"
 	@echo "                (shared, static, numaclaim.pc), the headers and the"
 	@echo "                modprobe.d and udev examples; DESTDIR, PREFIX ($(PREFIX))"
+	@echo "make uninstall  remove what make install put (same DESTDIR, PREFIX, KVER)"
 	@echo "make dkms       the source to $(DKMS_SRC)/numaclaim-$(VERSION), then dkms add,"
 	@echo "                build and install for DKMS_KVERS ($(DKMS_KVERS))"
 	@echo "make installcheck  make install into a scratch DESTDIR, a program built"

@@ -9,7 +9,8 @@
 #    valid; tools/testing/numaclaim/install_test.c built against the
 #    installed files only, with `pkg-config --cflags --libs numaclaim`
 #    (PKG_CONFIG_LIBDIR and PKG_CONFIG_SYSROOT_DIR inside DESTDIR), shared
-#    (run there, on the installed .so) and --static.
+#    (run there, on the installed .so) and --static; then make uninstall
+#    leaves no file behind.
 # 2. make dkms for every kernel of KVERS, with dkms trees of its own
 #    (--sourcetree, --dkmstree, --installtree in $tmp, --no-depmod, a
 #    signing key of its own): /var/lib/dkms, /usr/src and /lib/modules
@@ -161,6 +162,15 @@ else
 	fail "install_test is missing or not static"
 fi
 unset PKG_CONFIG_LIBDIR PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+
+# make uninstall takes every file back.
+if make -C "$top" -s uninstall DESTDIR="$dest" PREFIX=/usr KVER="$kver1" \
+	> "$logdir/uninstall.log" 2>&1; then
+	left=$(find "$dest" ! -type d | sed "s|^$dest||" | tr '\n' ' ')
+	[ -z "$left" ] && ok "make uninstall: no file left" || fail "make uninstall left $left"
+else
+	fail "make uninstall: $(tail -n 5 "$logdir/uninstall.log")"
+fi
 
 # --- 2. DKMS, in trees of its own --------------------------------------
 snap() {
