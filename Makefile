@@ -18,10 +18,36 @@ KVERS ?= $(shell ls -1 /lib/modules 2>/dev/null | \
 KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC ?= $(CURDIR)/build/linux-source-6.1
 
+# The package's version, for DKMS and numaclaim.pc: dkms.conf holds it.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+
+# `make install`: every path below gets DESTDIR in front. The module goes
+# to /lib/modules/KVER/updates (the kernel's modules_install, with
+# INSTALL_MOD_PATH=DESTDIR), whatever PREFIX is.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR ?= $(PREFIX)/share/doc/numaclaim
+INSTALL_VARS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) LIBDIR=$(LIBDIR) \
+	INCLUDEDIR=$(INCLUDEDIR) PKGCONFIGDIR=$(PKGCONFIGDIR) VERSION=$(VERSION)
+
+# `make dkms`: the source goes to DKMS_SRC/numaclaim-VERSION and is added,
+# built and installed for each kernel of DKMS_KVERS. DKMS_FLAGS is passed to
+# every dkms call (scripts/installcheck.sh gives it trees of its own).
+DKMS ?= dkms
+DKMS_SRC ?= /usr/src
+DKMS_KVERS ?= $(KVER)
+DKMS_FLAGS ?=
+DKMS_FILES := dkms.conf Kbuild Kconfig module include
+
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc tools box box-debug vmtest bench check demo deps clean help
+	kunit-debug ksrc tools box box-debug vmtest bench check demo deps clean help \
+	install install-module install-tools install-examples uninstall dkms dkms-src \
+	installcheck syzcheck
 
 all: module
 
@@ -81,6 +107,62 @@ kunit-default kunit-debug: ksrc
 tools: ksrc
 	$(MAKE) -C tools O=$(CURDIR)/build/tools KSRC=$(KSRC)
 
+# Everything a host needs (see Installing in the README).
+install: install-module install-tools install-examples
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		modules_install
+
+install-tools:
+	$(MAKE) -C tools O=$(CURDIR)/build/tools $(INSTALL_VARS) install
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-examples:
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 examples/numaclaim.modprobe.conf examples/60-numaclaim.rules \
+		$(DESTDIR)$(DOCDIR)/examples/
+
+# What make install put there, with the same DESTDIR, PREFIX and KVER.
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/numaclaim.ko
+	$(MAKE) -C tools O=$(CURDIR)/build/tools $(INSTALL_VARS) uninstall
+	rm -f $(DESTDIR)$(DOCDIR)/examples/numaclaim.modprobe.conf \
+		$(DESTDIR)$(DOCDIR)/examples/60-numaclaim.rules
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# The module's source as DKMS takes it, in DKMS_SRC/numaclaim-VERSION (what
+# a package ships); then dkms add, build and install for each kernel.
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC)/numaclaim-$(VERSION)
+	install -d $(DESTDIR)$(DKMS_SRC)/numaclaim-$(VERSION)
+	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='*.order' --exclude='Module.symvers' \
+		$(DKMS_FILES) | tar -C $(DESTDIR)$(DKMS_SRC)/numaclaim-$(VERSION) -xf -
+
+# Again after a change: the version is added once, built and installed
+# again over what was there (--force).
+dkms: dkms-src
+	if [ -z "$$($(DKMS) status $(DKMS_FLAGS) numaclaim/$(VERSION))" ]; then \
+		$(DKMS) add $(DKMS_FLAGS) numaclaim/$(VERSION); fi
+	set -e; for k in $(DKMS_KVERS); do \
+		$(DKMS) build --force $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
+		$(DKMS) install --force $(DKMS_FLAGS) numaclaim/$(VERSION) -k $$k; \
+	done
+
+# make install into a scratch DESTDIR, a program built on it with
+# pkg-config alone (shared and static), DKMS builds for every kernel of
+# KVERS in trees of its own, and each DKMS-built module with the static
+# program in the NUMA box (scripts/installcheck.sh).
+installcheck: ksrc
+	KVERS="$(KVERS)" scripts/installcheck.sh
+
+# sys/linux/numaclaim.txt, the syzkaller description, against the uapi,
+# and that the check catches a list of breakages of it (scripts/syzcheck.py).
+syzcheck:
+	scripts/syzcheck.py --selftest include/uapi/linux/numaclaim.h sys/linux/numaclaim.txt
+
 # The selftests in the NUMA box: both kernels, three topologies.
 box: ksrc
 	KVERS="$(KVERS)" scripts/boxtests.sh
@@ -108,6 +190,8 @@ check: deps
 	$(MAKE) sparse
 	$(MAKE) uapi
 	$(MAKE) checkpatch
+	$(MAKE) syzcheck
+	$(MAKE) installcheck
 	$(MAKE) kunit
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
 	$(MAKE) box
@@ -147,7 +231,18 @@ help:
 	@echo "make bench      numaclaim vs anon, THP, hugetlb and QEMU prealloc in"
 	@echo "                the NUMA box, and the ledger in KUnit: a table and"
 	@echo "                build/bench/KVER.json; not in make check"
-	@echo "make check      deps, w1, sparse, uapi, checkpatch, kunit, box, vmtest:"
+	@echo "make install    the module (KVER's updates/), numaclaimctl, libnumaclaim"
+	@echo "                (shared, static, numaclaim.pc), the headers and the"
+	@echo "                modprobe.d and udev examples; DESTDIR, PREFIX ($(PREFIX))"
+	@echo "make uninstall  remove what make install put (same DESTDIR, PREFIX, KVER)"
+	@echo "make dkms       the source to $(DKMS_SRC)/numaclaim-$(VERSION), then dkms add,"
+	@echo "                build and install for DKMS_KVERS ($(DKMS_KVERS))"
+	@echo "make installcheck  make install into a scratch DESTDIR, a program built"
+	@echo "                with pkg-config alone, DKMS builds for every kernel and"
+	@echo "                the NUMA box on each DKMS-built module"
+	@echo "make syzcheck   the syzkaller description against the uapi header"
+	@echo "make check      deps, w1, sparse, uapi, checkpatch, syzcheck,"
+	@echo "                installcheck, kunit, box, vmtest:"
 	@echo "                what CI runs"
 	@echo "make demo       the NUMA box demo: two QEMU/KVM guests on claimed memory"
 	@echo "make deps       install the Debian packages needed (root)"

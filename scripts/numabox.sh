@@ -9,7 +9,7 @@
 # WARNING, BUG, lockdep or sleeping-in-atomic report fails the run.
 #
 # usage: scripts/numabox.sh [-k KVER] [-t TOPO] [-p PARAMS] [-T SECONDS] \
-#                           [-q] [-V] -- COMMAND...
+#                           [-q] [-V] [-m KO] [-x FILE]... -- COMMAND...
 #   KVER    a kernel whose headers are in /lib/modules (default: the 6.1)
 #   TOPO    2node (default): two nodes of 512 MiB, one CPU each
 #           4node: four nodes of 256, 512, 384 and 768 MiB, one CPU each
@@ -26,6 +26,9 @@
 #           exactly on the debug kernel
 #   -D DIR  boot the debug kernel built in DIR (scripts/debugkernel.sh)
 #           instead of a Debian one; kmemleak is checked after rmmod
+#   -m KO   load this numaclaim.ko (built for KVER elsewhere, as by DKMS)
+#           instead of building one
+#   -x FILE put FILE in /opt/numaclaim too (repeatable)
 #   -q      print only the command's output, not the kernel's boot log
 #   -V      the VM kit: KVM (the kernel image's kvm-amd.ko and what it
 #           needs, loaded before the command; no /dev/kvm fails the run),
@@ -47,7 +50,9 @@ quiet=0
 vmkit=0
 slack=
 debug=
-while getopts "k:t:p:T:qVS:D:" opt; do
+prebuilt=
+extra=()
+while getopts "k:t:p:T:qVS:D:m:x:" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	t) topo=$OPTARG ;;
@@ -57,7 +62,9 @@ while getopts "k:t:p:T:qVS:D:" opt; do
 	V) vmkit=1 ;;
 	S) slack=$OPTARG ;;
 	D) debug=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '2,36s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	m) prebuilt=$(realpath "$OPTARG") ;;
+	x) extra+=("$(realpath "$OPTARG")") ;;
+	*) sed -n '2,39s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -167,18 +174,27 @@ elif [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
 fi
 
 # numaclaim.ko for this kernel, built in a copy so builds for other
-# kernels do not mix their objects.
+# kernels do not mix their objects; or the one -m names.
 src=$work/src
 rm -rf "$src"
 mkdir -p "$src"
-(cd "$top" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
-	--exclude='Module.symvers' Kbuild module include) | tar -C "$src" -xpf -
-kdir=/lib/modules/$kver/build
-[ -z "$debug" ] || kdir=$debug
-if ! make -s -C "$kdir" M="$src" modules > "$work/build.log" 2>&1; then
-	cat "$work/build.log" >&2
-	exit 1
+if [ -n "$prebuilt" ]; then
+	vermagic=$(modinfo -F vermagic "$prebuilt")
+	case $vermagic in
+	"$kver "*) ;;
+	*) echo "numabox: $prebuilt is for '$vermagic', not $kver" >&2; exit 2 ;;
+	esac
+	cp "$prebuilt" "$src/numaclaim.ko"
+else
+	(cd "$top" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
+		--exclude='Module.symvers' Kbuild module include) | tar -C "$src" -xpf -
+	kdir=/lib/modules/$kver/build
+	[ -z "$debug" ] || kdir=$debug
+	if ! make -s -C "$kdir" M="$src" modules > "$work/build.log" 2>&1; then
+		cat "$work/build.log" >&2
+		exit 1
+	fi
 fi
 
 # The userspace programs, static.
@@ -191,6 +207,7 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$src/numaclaim.ko" "$root/numaclaim.ko"
 cp "$brd" "$root/brd.ko"
 cp "$work"/tools/bin/* "$root/opt/numaclaim/"
+[ ${#extra[@]} -eq 0 ] || cp "${extra[@]}" "$root/opt/numaclaim/"
 printf '%s\n' "$params" > "$root/params"
 # What free memory, slab apart, may miss after rmmod: 1 MiB, or 4 MiB with
 # the VM kit, whose QEMU and KVM runs leave some MiB of kernel memory grown
