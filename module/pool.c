@@ -533,15 +533,19 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 
 /*
  * Clear a unit. Its pages are contiguous: in the direct map, that is one
- * clear of 2 MiB rather than 512 of a page (in the TCG box, 5 GiB/s
- * against 0.4 GiB/s).
+ * clear of 2 MiB rather than 512 of a page. In 8-byte words (memset64(),
+ * rep stosq on x86, what clear_page() uses on CPUs without ERMS): memset()
+ * is rep stosb on 6.1 and a loop of 8-byte stores on 6.12, which the TCG
+ * box runs at 0.5 and 5.4 GiB/s; memset64() runs at 3.4 to 3.5 GiB/s on
+ * both. On hardware, both are bound by memory bandwidth.
  */
 static void pool_clear_unit(struct page *unit)
 {
 	unsigned long i;
 
 	if (!PageHighMem(unit)) {
-		memset(page_address(unit), 0, NUMACLAIM_UNIT_PAGES * PAGE_SIZE);
+		memset64(page_address(unit), 0,
+			 NUMACLAIM_UNIT_PAGES * PAGE_SIZE / sizeof(u64));
 		return;
 	}
 	for (i = 0; i < NUMACLAIM_UNIT_PAGES; i++) {
