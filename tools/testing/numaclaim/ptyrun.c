@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	m = posix_openpt(O_RDWR | O_NOCTTY);
-	if (m < 0 || grantpt(m) || unlockpt(m) || !(name = ptsname(m))) {
+	name = m < 0 || grantpt(m) || unlockpt(m) ? NULL : ptsname(m);
+	if (!name) {
 		perror("ptyrun: /dev/ptmx");
 		return 125;
 	}
