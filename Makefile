@@ -45,9 +45,9 @@ DKMS_FILES := dkms.conf Kbuild Kconfig module include
 SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
-	kunit-debug ksrc tools box box-debug vmtest bench check demo deps clean help \
-	install install-module install-tools install-examples uninstall dkms dkms-src \
-	installcheck syzcheck
+	kunit-debug ksrc tools docs docs-check box box-debug vmtest bench check \
+	demo deps clean help install install-module install-tools install-examples \
+	uninstall dkms dkms-src installcheck syzcheck
 
 all: module
 
@@ -163,6 +163,38 @@ installcheck: ksrc
 syzcheck:
 	scripts/syzcheck.py --selftest include/uapi/linux/numaclaim.h sys/linux/numaclaim.txt
 
+# Documentation/ rendered by Sphinx, every warning an error: HTML in
+# build/docs/html, the numaclaimctl(8) man page in build/docs/man. Without
+# sphinx-build, every .rst is checked with docutils alone. Then docs-check.
+SPHINXBUILD ?= sphinx-build
+SPHINXOPTS ?= -q -W --keep-going
+DOCS_OUT := $(CURDIR)/build/docs
+docs:
+	@if command -v $(SPHINXBUILD) >/dev/null 2>&1; then \
+		set -e; \
+		$(SPHINXBUILD) $(SPHINXOPTS) -b html Documentation $(DOCS_OUT)/html; \
+		$(SPHINXBUILD) $(SPHINXOPTS) -b man Documentation $(DOCS_OUT)/man; \
+		echo "docs: $(DOCS_OUT)/html/index.html"; \
+		echo "docs: $(DOCS_OUT)/man/numaclaimctl.8"; \
+		$(MAKE) --no-print-directory docs-check \
+			DOCS_MAN=$(DOCS_OUT)/man/numaclaimctl.8; \
+	else \
+		set -e; \
+		echo "docs: no $(SPHINXBUILD) (python3-sphinx):" \
+			"checking the .rst files with docutils"; \
+		scripts/rstcheck.py Documentation/*.rst; \
+		$(MAKE) --no-print-directory docs-check DOCS_MAN=; \
+	fi
+
+# numaclaimctl --help against Documentation/numaclaimctl.rst and, once
+# rendered, the man page: the same synopses, commands and options.
+DOCS_MAN ?= $(wildcard $(DOCS_OUT)/man/numaclaimctl.8)
+docs-check:
+	@$(MAKE) --no-print-directory -s -C tools O=$(CURDIR)/build/tools \
+		$(CURDIR)/build/tools/bin/numaclaimctl
+	tools/testing/numaclaim/help_test.sh build/tools/bin/numaclaimctl \
+		Documentation/numaclaimctl.rst $(DOCS_MAN)
+
 # The selftests in the NUMA box: both kernels, three topologies.
 box: ksrc
 	KVERS="$(KVERS)" scripts/boxtests.sh
@@ -190,6 +222,7 @@ check: deps
 	$(MAKE) sparse
 	$(MAKE) uapi
 	$(MAKE) checkpatch
+	$(MAKE) docs
 	$(MAKE) syzcheck
 	$(MAKE) installcheck
 	$(MAKE) kunit
@@ -210,7 +243,7 @@ deps:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf build/kunit-*
+	rm -rf build/kunit-* build/docs
 
 help:
 	@echo "make            build numaclaim.ko against KDIR ($(KDIR))"
@@ -221,6 +254,10 @@ help:
 	@echo "make checkpatch checkpatch.pl --strict on module/, kunit/, include/"
 	@echo "make kunit      KUnit suites in UML, default and debug configurations"
 	@echo "make tools      the userspace programs, static, in build/tools/bin"
+	@echo "make docs       Documentation/ with Sphinx (-W): HTML in"
+	@echo "                build/docs/html, numaclaimctl.8 in build/docs/man"
+	@echo "                (a docutils check without Sphinx), then docs-check"
+	@echo "make docs-check numaclaimctl --help against its man page and .rst"
 	@echo "make box        the selftests in the NUMA box, both kernels, three"
 	@echo "                topologies (scripts/boxtests.sh)"
 	@echo "make box-debug  a debug kernel (KASAN, lockdep, kmemleak, fault"
@@ -241,9 +278,8 @@ help:
 	@echo "                with pkg-config alone, DKMS builds for every kernel and"
 	@echo "                the NUMA box on each DKMS-built module"
 	@echo "make syzcheck   the syzkaller description against the uapi header"
-	@echo "make check      deps, w1, sparse, uapi, checkpatch, syzcheck,"
-	@echo "                installcheck, kunit, box, vmtest:"
-	@echo "                what CI runs"
+	@echo "make check      deps, w1, sparse, uapi, checkpatch, docs, syzcheck,"
+	@echo "                installcheck, kunit, box, vmtest: what CI runs"
 	@echo "make demo       the NUMA box demo: two QEMU/KVM guests on claimed memory"
 	@echo "make deps       install the Debian packages needed (root)"
 	@echo "make clean      remove build products (keeps the kernel source)"

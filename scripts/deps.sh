@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
 python3 perl git sparse g++ gcc-multilib qemu-system-x86 busybox-static
-linux-headers-amd64 linux-source-6.1 dkms pkgconf"
+linux-headers-amd64 linux-source-6.1 dkms pkgconf python3-sphinx"
 
 # The newest 6.12 headers (the generic flavour) in the package lists.
 headers_612() {

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 "      $NUMACLAIM_FD set, that context's claims and pages too\n"
 "  pool NODE SIZE\n"
 "      resize NODE's pool to SIZE (needs CAP_SYS_ADMIN); prints the size\n"
-"      reached, which may be short of SIZE\n"
+"      reached, which may be short of SIZE; resizes in steps of 64 MiB,\n"
+"      and shows its progress on stderr when stderr is a terminal\n"
 "  claim NODE:SIZE[,NODE:SIZE...] [--max SIZE] -- COMMAND [ARG...]\n"
 "      open a context, stake the claim (NODE 'any' for a host-level claim)\n"
 "      and run COMMAND with the context's fd inherited and its number in\n"
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 "  release OFFSET\n"
 "      give the allocation at OFFSET back ($NUMACLAIM_FD's context)\n"
 "  run --mem NODE:SIZE [--mem NODE:SIZE...] [--max SIZE] [--send SOCKET]\n"
-"      [-v] -- VMM [ARG...]\n"
+"    [-v] -- VMM [ARG...]\n"
 "      claim every --mem at once, allocate each on its node (NODE 'any':\n"
 "      wherever the host has it), export each as a file and run VMM with\n"
 "      the files inherited; refuses before VMM starts when the claim cannot\n"
@@ -55,7 +56,8 @@ static void usage(FILE *f)
 "      --mem's file, e.g. mem-path=@0; $NUMACLAIM_MEM_FDS lists the fds.\n"
 "      --send passes the files to the unix socket SOCKET with SCM_RIGHTS\n"
 "      (as a VMM passes guest RAM to a vhost-user backend) and waits for\n"
-"      one byte back before starting VMM\n"
+"      one byte back before starting VMM; -v prints each file's node, size\n"
+"      and path on stderr\n"
 "\n"
 "SIZE is bytes with an optional K, M, G or T suffix (powers of 1024), or\n"
 "pages with a p suffix; it is rounded up to whole pages.\n",
@@ -233,6 +235,60 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
+/* A resize moves the pool by at most this much per POOL_RESIZE call. */
+#define POOL_STEP_PAGES	((64ULL << 20) / PAGE_SIZE_B)
+
+static void pool_progress(uint32_t node, uint64_t size, uint64_t want)
+{
+	const uint64_t per_mib = (1 << 20) / PAGE_SIZE_B;
+
+	fprintf(stderr, "\rnode %u: %" PRIu64 " / %" PRIu64 " MiB", node,
+		size / per_mib, want / per_mib);
+}
+
+/*
+ * Resize @node's pool to @want in steps of POOL_STEP_PAGES through the same
+ * ioctl, so that a terminal can show the progress: the module answers each
+ * step with the size reached, and a step that falls short of its target
+ * (no more memory, or claims and allocations in the way) ends the resize
+ * there, as one call for the whole size would have stopped.
+ */
+static int pool_resize_stepped(int fd, uint32_t node, uint64_t want,
+			       uint64_t *reached)
+{
+	static struct numaclaim_node_info nodes[MAX_NODES];
+	struct numaclaim_info info;
+	uint64_t size, target;
+	int show, ret;
+
+	ret = numaclaim_info(fd, &info, nodes, MAX_NODES);
+	if (ret || node >= info.nr_nodes || node >= MAX_NODES)
+		/* Let the resize itself answer (EINVAL for a bad node). */
+		return numaclaim_pool_resize(fd, node, want, reached);
+	size = nodes[node].pool_pages;
+	show = isatty(STDERR_FILENO) &&
+	       (want > size ? want - size : size - want) > POOL_STEP_PAGES;
+	for (;;) {
+		if (want > size)
+			target = want - size > POOL_STEP_PAGES ?
+				 size + POOL_STEP_PAGES : want;
+		else
+			target = size - want > POOL_STEP_PAGES ?
+				 size - POOL_STEP_PAGES : want;
+		ret = numaclaim_pool_resize(fd, node, target, &size);
+		if (ret)
+			break;
+		if (show)
+			pool_progress(node, size, want);
+		if (size != target || size == want)
+			break;
+	}
+	if (show)
+		fputc('\n', stderr);
+	*reached = size;
+	return ret;
+}
+
 static int cmd_pool(int argc, char **argv)
 {
 	uint64_t want, reached;
@@ -246,7 +302,7 @@ static int cmd_pool(int argc, char **argv)
 	fd = numaclaim_open();
 	if (fd < 0)
 		die(NUMACLAIM_DEV, 0, -fd);
-	ret = numaclaim_pool_resize(fd, node, want, &reached);
+	ret = pool_resize_stepped(fd, node, want, &reached);
 	if (ret)
 		die("pool", NUMACLAIM_IOC_POOL_RESIZE, ret);
 	printf("node %u: pool of %" PRIu64 " pages (%.1f MiB)%s\n", node, reached,

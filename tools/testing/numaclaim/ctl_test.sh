@@ -31,10 +31,65 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..28"
 run "help" 0 "claim NODE:SIZE" numaclaimctl --help
 run "no command" 2 "usage:" numaclaimctl
 run "unknown command" 2 "unknown command" numaclaimctl frobnicate
+
+# pool resizes in steps of 64 MiB: stdout as with one step, nothing on a
+# stderr that is not a terminal, the same size reached, and a step that
+# falls short (here: a claim needs the pages) ends the resize there.
+# exact NAME WANT_EXIT WANT_STDOUT COMMAND...: exit, stdout exact, no stderr.
+exact() {
+	name=$1 want=$2 wout=$3
+	shift 3
+	out=$("$@" 2>/tmp/ctl_test.err)
+	got=$?
+	if [ "$got" -ne "$want" ] || [ "$out" != "$wout" ] ||
+	   [ -s /tmp/ctl_test.err ]; then
+		printf '# %s: exit %s (want %s), stdout:\n%s\nstderr:\n%s\n' \
+			"$name" "$got" "$want" "$out" "$(cat /tmp/ctl_test.err)" |
+			sed '2,$s/^/# /'
+		ok 1 "$name"
+	else
+		ok 0 "$name"
+	fi
+}
+sys=/sys/kernel/numaclaim
+exact "pool grows in steps, output unchanged" 0 \
+	"node 0: pool of 34816 pages (136.0 MiB)" numaclaimctl pool 0 136M
+ok $([ "$(cat $sys/nodes/node0/pool_pages)" = 34816 ]; echo $?) \
+	"stepped resize reaches the size asked"
+exact "stepped shrink stops where a claim needs the pages" 1 \
+	"node 0: pool of 18432 pages (72.0 MiB), short of what was asked" \
+	numaclaimctl claim 0:72M -- numaclaimctl pool 0 1M
+ok $([ "$(cat $sys/nodes/node0/pool_pages)" = 18432 ]; echo $?) \
+	"stepped shrink: the pool is the size answered"
+
+# On a terminal, progress on stderr ("\rnode 0: X / Y MiB"), stdout the
+# same. ptyrun puts stderr on a pseudo-terminal: devpts is mounted for it.
+pts=
+if [ ! -c /dev/pts/ptmx ]; then
+	mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null && pts=1
+fi
+out=$(ptyrun numaclaimctl pool 0 150M 2>/tmp/ctl_test.tty)
+got=$?
+if [ "$got" -eq 125 ]; then
+	echo "ok $((n + 1)) # SKIP pool progress on a terminal: no pseudo-terminal"
+	echo "ok $((n + 2)) # SKIP pool stdout on a terminal: no pseudo-terminal"
+	n=$((n + 2))
+else
+	tr '\r' '\n' < /tmp/ctl_test.tty > /tmp/ctl_test.lines
+	grep -qx 'node 0: 136 / 150 MiB' /tmp/ctl_test.lines &&
+		grep -qx 'node 0: 150 / 150 MiB' /tmp/ctl_test.lines
+	r=$?
+	grep -v '^$' /tmp/ctl_test.lines | sed 's/^/# tty: /'
+	ok $r "pool shows its progress on a terminal"
+	ok $([ "$got" -eq 0 ] &&
+	     [ "$out" = "node 0: pool of 38400 pages (150.0 MiB)" ]; echo $?) \
+		"pool's stdout is the same on a terminal"
+fi
+[ -z "$pts" ] || umount /dev/pts
 run "pool resize" 0 "node 0: pool of 256 pages" numaclaimctl pool 0 1M
 run "pool bad node" 1 "no such node" numaclaimctl pool 4095 1M
 run "pool bad size" 2 "bad size" numaclaimctl pool 0 12Q
@@ -75,7 +130,6 @@ run "run refuses before starting the VMM" 1 \
 run "run needs --mem" 2 "at least one --mem" numaclaimctl run -- true
 
 # sysfs: nodeN/pool_pages resizes as hugetlb's nr_hugepages does.
-sys=/sys/kernel/numaclaim
 echo 300 > $sys/nodes/node0/pool_pages
 ok $([ "$(cat $sys/nodes/node0/pool_pages)" = 300 ]; echo $?) "sysfs pool_pages resizes"
 total=0
