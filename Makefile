@@ -120,7 +120,8 @@ install-tools:
 
 install-examples:
 	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m 0644 examples/numaclaim.modprobe.conf examples/60-numaclaim.rules \
+	install -m 0644 Documentation/examples/numaclaim.modprobe.conf \
+		Documentation/examples/60-numaclaim.rules \
 		$(DESTDIR)$(DOCDIR)/examples/
 
 # What make install put there, with the same DESTDIR, PREFIX and KVER.
