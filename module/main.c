@@ -33,12 +33,35 @@ static bool numaclaim_node_usable(int nid)
 	return node_online(nid) && node_state(nid, N_MEMORY);
 }
 
+/*
+ * One pool_mb entry, NODE:MB, both decimal: a possible node, and MiB that
+ * fit in an unsigned long of pages. Anything else (a sign, a missing or
+ * extra part, trailing characters, a number that overflows) is -EINVAL.
+ * @tok is left as it was.
+ */
+static int numaclaim_pool_entry(char *tok, unsigned int *nid,
+				unsigned long *mb)
+{
+	char *colon = strchr(tok, ':');
+	int ret;
+
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	ret = kstrtouint(tok, 10, nid) ?: kstrtoul(colon + 1, 10, mb);
+	*colon = ':';
+	if (ret || *nid >= nr_node_ids || !node_possible(*nid) ||
+	    *mb > ULONG_MAX >> (20 - PAGE_SHIFT))
+		return -EINVAL;
+	return 0;
+}
+
 /* Fill the pools pool_mb names; a pool may end up smaller than asked. */
 static int numaclaim_fill_pools(void)
 {
 	char *spec, *cur, *tok;
-	unsigned long reached;
-	unsigned int nid, mb;
+	unsigned long reached, mb;
+	unsigned int nid;
 	int ret = 0;
 
 	if (!pool_mb || !*pool_mb)
@@ -48,16 +71,13 @@ static int numaclaim_fill_pools(void)
 		return -ENOMEM;
 	cur = spec;
 	while ((tok = strsep(&cur, ",")) && !ret) {
-		if (sscanf(tok, "%u:%u", &nid, &mb) != 2 ||
-		    nid >= nr_node_ids || !node_possible(nid) ||
-		    mb > ULONG_MAX >> (20 - PAGE_SHIFT)) {
-			pr_err("bad pool_mb entry '%s'\n", tok);
-			ret = -EINVAL;
+		ret = numaclaim_pool_entry(tok, &nid, &mb);
+		if (ret) {
+			pr_err("bad pool_mb entry '%s' (NODE:MB)\n", tok);
 			break;
 		}
 		ret = numaclaim_pool_resize(&numaclaim_host, nid,
-					    (unsigned long)mb << (20 - PAGE_SHIFT),
-					    &reached);
+					    mb << (20 - PAGE_SHIFT), &reached);
 		if (!ret)
 			pr_info("node %u: pool of %lu MiB\n", nid,
 				reached >> (20 - PAGE_SHIFT));

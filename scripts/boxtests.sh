@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the userspace selftests (numaclaim_test, file_test, hardening_test,
-# then ctl_test.sh) in the NUMA box on every kernel and topology: the 6.1
-# and 6.12 kernels
+# then ctl_test.sh and params_test.sh) in the NUMA box on every kernel and
+# topology: the 6.1 and 6.12 kernels
 # (KVERS, as the Makefile finds them) on the 2-node, 4-node and
 # memoryless/CPU-less (cxl) topologies. Each run also checks the guest's
 # kernel log, rmmod, and that free memory comes back.
@@ -25,7 +25,8 @@ for k in $kvers; do
 		log=$logdir/$k-$t.log
 		start=$(date +%s)
 		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- \
-			'numaclaim_test && file_test && hardening_test && ctl_test.sh' > "$log" 2>&1; then
+			'numaclaim_test && file_test && hardening_test && ctl_test.sh &&
+			 params_test.sh' > "$log" 2>&1; then
 			res=passed
 			passed=$((passed + 1))
 		else
@@ -35,8 +36,9 @@ for k in $kvers; do
 		totals=$(grep '^# Totals' "$log" | sed 's/^# Totals: //' | paste -sd'+' || true)
 		[ -n "$totals" ] || totals="no totals"
 		ctl=$(grep -m1 '^# ctl_test:' "$log" || echo "# ctl_test: not run")
+		par=$(grep -m1 '^# params_test:' "$log" || echo "# params_test: not run")
 		echo "boxtests: $k $t: $res in $(( $(date +%s) - start ))s;" \
-			"selftests $totals; ${ctl#\# }"
+			"selftests $totals; ${ctl#\# }; ${par#\# }"
 		if [ "$res" = FAILED ]; then
 			# What failed first, then how the log ends.
 			grep -E '^not ok|^# +FAIL|^#.*Expected|^numabox:' "$log" |
