@@ -124,9 +124,11 @@ install-examples:
 		Documentation/examples/60-numaclaim.rules \
 		$(DESTDIR)$(DOCDIR)/examples/
 
-# What make install put there, with the same DESTDIR, PREFIX and KVER.
+# What make install put there, with the same DESTDIR, PREFIX and KVER; the
+# module compressed as its kernel's modules_install does (6.12: .xz).
+INSTALLED_KO = $(DESTDIR)/lib/modules/$(KVER)/updates/numaclaim.ko
 uninstall:
-	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/numaclaim.ko
+	rm -f $(INSTALLED_KO) $(INSTALLED_KO).xz $(INSTALLED_KO).zst $(INSTALLED_KO).gz
 	$(MAKE) -C tools O=$(CURDIR)/build/tools $(INSTALL_VARS) uninstall
 	rm -f $(DESTDIR)$(DOCDIR)/examples/numaclaim.modprobe.conf \
 		$(DESTDIR)$(DOCDIR)/examples/60-numaclaim.rules

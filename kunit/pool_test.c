@@ -818,9 +818,14 @@ static void numaclaim_pool_test_zero_back_clean(struct kunit *test)
 	/* Written through its file, as a VMM's guest would. */
 	KUNIT_ASSERT_EQ(test, pt_ctx_alloc(ctx, 16, 0, 0, &a, NULL, 0), 0);
 	KUNIT_ASSERT_EQ(test, numaclaim_context_export_begin(ctx, a, &ea), 0);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++) {
+		/* Some came back clean above: they are zero still. */
+		KUNIT_EXPECT_TRUE(test,
+				  pt_page_is_zero(numaclaim_allocation_page(ea,
+									    i)));
 		memset_page(numaclaim_allocation_page(ea, i), 0, 0x5a,
 			    PAGE_SIZE);
+	}
 	numaclaim_context_export_end(ea, false);
 	KUNIT_EXPECT_EQ(test, numaclaim_context_release(ctx, a), -EINVAL);
 	pt_expect_lists(test, 0);

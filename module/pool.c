@@ -7,6 +7,7 @@
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/kasan-checks.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -544,6 +545,9 @@ static void pool_clear_unit(struct page *unit)
 	unsigned long i;
 
 	if (!PageHighMem(unit)) {
+		/* Inline asm: KASAN checks the range here, not in memset64(). */
+		kasan_check_write(page_address(unit),
+				  NUMACLAIM_UNIT_PAGES * PAGE_SIZE);
 		memset64(page_address(unit), 0,
 			 NUMACLAIM_UNIT_PAGES * PAGE_SIZE / sizeof(u64));
 		return;

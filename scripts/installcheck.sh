@@ -172,6 +172,24 @@ else
 	fail "make uninstall: $(tail -n 5 "$logdir/uninstall.log")"
 fi
 
+# The module for each other kernel, as its modules_install names it (6.12
+# compresses: numaclaim.ko.xz), and make uninstall of it.
+for k in ${kvers#"$kver1"}; do
+	if make -C "$top" -s install-module DESTDIR="$dest" KVER="$k" \
+		> "$logdir/install-$k.log" 2>&1 &&
+	   ko=$(ls "$dest/lib/modules/$k/updates/"numaclaim.ko* 2>/dev/null) &&
+	   modinfo -F vermagic "$ko" | grep -q "^$k "; then
+		ok "make install-module KVER=$k: ${ko#"$dest"}"
+	else
+		fail "make install-module KVER=$k (see $logdir/install-$k.log)"
+	fi
+	make -C "$top" -s uninstall DESTDIR="$dest" PREFIX=/usr KVER="$k" \
+		> "$logdir/uninstall-$k.log" 2>&1
+	left=$(find "$dest" ! -type d | sed "s|^$dest||" | tr '\n' ' ')
+	[ -z "$left" ] && ok "make uninstall KVER=$k: no file left" ||
+		fail "make uninstall KVER=$k left $left"
+done
+
 # --- 2. DKMS, in trees of its own --------------------------------------
 snap() {
 	{ find /var/lib/dkms /usr/src -maxdepth 2 -printf '%p %y %T@\n' 2>/dev/null

@@ -242,7 +242,8 @@ static void pool_progress(uint32_t node, uint64_t size, uint64_t want)
 {
 	const uint64_t per_mib = (1 << 20) / PAGE_SIZE_B;
 
-	fprintf(stderr, "\rnode %u: %" PRIu64 " / %" PRIu64 " MiB", node,
+	/* \033[K: a shorter line after a longer one leaves nothing behind. */
+	fprintf(stderr, "\rnode %u: %" PRIu64 " / %" PRIu64 " MiB\033[K", node,
 		size / per_mib, want / per_mib);
 }
 

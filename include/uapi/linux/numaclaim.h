@@ -29,7 +29,9 @@
  *   the context holds and claims.
  * - ENOMEM: the free pages, less what others claimed, cannot serve.
  * - EDQUOT: the allocation would take the context past its limit.
- * - EPERM: resizing a pool without CAP_SYS_ADMIN.
+ * - EPERM: resizing a pool without CAP_SYS_ADMIN, or raising a sealed
+ *   limit.
+ * - EINTR: a fatal signal during a long ALLOC, POOL_RESIZE or mmap.
  * - ENOTTY: an unknown ioctl.
  * - EMFILE: EXPORT with no free file descriptor.
  */

@@ -79,9 +79,12 @@ if [ "$got" -eq 125 ]; then
 	echo "ok $((n + 2)) # SKIP pool stdout on a terminal: no pseudo-terminal"
 	n=$((n + 2))
 else
-	tr '\r' '\n' < /tmp/ctl_test.tty > /tmp/ctl_test.lines
-	grep -qx 'node 0: 136 / 150 MiB' /tmp/ctl_test.lines &&
-		grep -qx 'node 0: 150 / 150 MiB' /tmp/ctl_test.lines
+	# Each line ends erasing what a longer one before it left (ESC [K).
+	esc=$(printf '\033')
+	tr '\r' '\n' < /tmp/ctl_test.tty > /tmp/ctl_test.raw
+	sed "s/$esc\\[K\$//" /tmp/ctl_test.raw > /tmp/ctl_test.lines
+	grep -qx "node 0: 136 / 150 MiB$esc\\[K" /tmp/ctl_test.raw &&
+		grep -qx "node 0: 150 / 150 MiB$esc\\[K" /tmp/ctl_test.raw
 	r=$?
 	grep -v '^$' /tmp/ctl_test.lines | sed 's/^/# tty: /'
 	ok $r "pool shows its progress on a terminal"
