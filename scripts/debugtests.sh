@@ -42,7 +42,7 @@ run() {
 }
 # Under KASAN and lockdep in TCG everything is several times slower.
 run selftests -t 2node -T 3000 -S 4096 -- \
-	'numaclaim_test && file_test && hardening_test && fault_test && ctl_test.sh'
+	'numaclaim_test && file_test && hardening_test && fault_test && ctl_test.sh && params_test.sh'
 run stress -t 4node -T $(( ${DEBUG_STRESS_SECONDS:-120} + 900 )) -S 4096 -- \
 	"nc_stress -t ${DEBUG_STRESS_SECONDS:-120}"
 echo "debugtests: $passed passed, $failed failed"

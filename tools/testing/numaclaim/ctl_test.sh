@@ -4,17 +4,8 @@
 # numaclaimctl from the shell, in the NUMA box (root, pools on nodes 0, 1).
 # TAP output; exits non-zero when a test fails.
 
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 # run NAME EXPECTED_EXIT PATTERN COMMAND...: exit status and output match.
 run() {
 	name=$1 want=$2 pat=$3

@@ -645,6 +645,31 @@ static int init_on_alloc(void)
 }
 
 /*
+ * ALLOC @n pages on @node, map them read-only and release them: 1 when
+ * every byte was zero, 0 when one was not, a negative errno on failure.
+ */
+static int alloc_is_zero(int fd, uint32_t node, uint64_t n)
+{
+	uint64_t off = 0;
+	int ret, zero;
+	void *p;
+
+	ret = nc_alloc(fd, n, node, NUMACLAIM_ALLOC_EXACT_NODE, &off);
+	if (ret)
+		return -ret;
+	p = mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		nc_release(fd, off);
+		return ret;
+	}
+	zero = nc_all_bytes(p, n * PAGE, 0);
+	munmap(p, n * PAGE);
+	ret = nc_release(fd, off);
+	return ret ? -ret : zero;
+}
+
+/*
  * Released pages are dirty until the node's scrub work clears them:
  * dirty_pages rises by what was released and comes back to 0 on its own,
  * on the node and host-wide, and the pages are zero when handed out again.
@@ -678,13 +703,7 @@ TEST_F(nc, dirty_pages_scrubbed)
 	EXPECT_EQ(0, dirty) TH_LOG("not scrubbed within 10 s");
 	EXPECT_EQ(0, nc_sysfs_read("/sys/kernel/numaclaim/dirty_pages"));
 
-	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
-			      &off));
-	p = mmap(NULL, POOL * PAGE, PROT_READ, MAP_SHARED, self->fd, off);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(nc_all_bytes(p, POOL * PAGE, 0));
-	munmap(p, POOL * PAGE);
-	ASSERT_EQ(0, nc_release(self->fd, off));
+	EXPECT_EQ(1, alloc_is_zero(self->fd, node, POOL));
 
 	ASSERT_EQ(0, nc_resize(self->fd, node, 0, &reached));
 	ASSERT_EQ(0, reached);
@@ -737,13 +756,7 @@ TEST_F(nc, unmapped_release_stays_clean)
 	munmap(p, POOL * PAGE);
 	close(x.fd);
 
-	ASSERT_EQ(0, nc_alloc(self->fd, POOL, node, NUMACLAIM_ALLOC_EXACT_NODE,
-			      &off));
-	p = mmap(NULL, POOL * PAGE, PROT_READ, MAP_SHARED, self->fd, off);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(nc_all_bytes(p, POOL * PAGE, 0));
-	munmap(p, POOL * PAGE);
-	ASSERT_EQ(0, nc_release(self->fd, off));
+	EXPECT_EQ(1, alloc_is_zero(self->fd, node, POOL));
 }
 
 /*

@@ -10,17 +10,8 @@
 ko=${NUMACLAIM_KO:-/numaclaim.ko}
 params=$(cat "${NUMACLAIM_PARAMS_FILE:-/params}" 2>/dev/null)
 sys=/sys/kernel/numaclaim
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # Entries that are not NODE:MB of a possible node, in decimal, with MiB an
 # unsigned long of pages holds: a node past 32 bits (once read as node 0),
