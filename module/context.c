@@ -659,6 +659,12 @@ void numaclaim_context_publish(struct numaclaim_context *ctx,
 	struct rb_node **link = &ctx->allocs.rb_node, *parent = NULL;
 	struct numaclaim_allocation *at;
 
+	/*
+	 * From now on a failure is no longer this request's. Before the
+	 * lock: once it is dropped, another thread may RELEASE @a and free
+	 * it, so nothing of @a is touched after.
+	 */
+	a->undo.claims = NULL;
 	mutex_lock(&ctx->lock);
 	while (*link) {
 		parent = *link;
@@ -669,8 +675,6 @@ void numaclaim_context_publish(struct numaclaim_context *ctx,
 	rb_link_node(&a->node, parent, link);
 	rb_insert_color(&a->node, &ctx->allocs);
 	mutex_unlock(&ctx->lock);
-	/* From now on a failure is no longer this request's. */
-	a->undo.claims = NULL;
 }
 
 /**
