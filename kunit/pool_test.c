@@ -1003,29 +1003,23 @@ static void numaclaim_pool_test_units_busy(struct kunit *test)
 
 /*
  * A poisoned single page met on the way is retired and the take goes on,
- * breaking a unit, while units are left; the ledger still counts the
- * retired page free until a take finds the lists short of it, and that
- * take fails and counts it gone (DESIGN: an ALLOC that meets the shortfall
- * costs nothing).
+ * breaking a unit, while units are left; the retired page leaves the
+ * ledger's free pages at once, unless claims cover every free page: then
+ * it is owed, and the next take or shrink of the node takes it out (a
+ * take that finds the lists short counts it gone).
  *   pool 1 unit + 4 singles, a single poisoned; take 4 -> 4 good pages,
- *   1 retired, 511 on the lists, 512 free in the ledger; take 512 -> 511,
- *   ENOMEM; uncharged with 1 gone -> pool 515, lists 515.
+ *   1 retired, 511 on the lists and free; give back -> 515.
+ *   claim 515, another single poisoned; take 4 -> 511 free and claimed,
+ *   510 on the lists, 1 owed; reset, shrink to 0 -> 4 (held), none owed.
  */
 static void numaclaim_pool_test_take_past_poison(struct kunit *test)
 {
 	struct pt *p = test->priv;
 	struct numaclaim_pool_node *pn = &p->host.pool[0];
-	struct numaclaim_part parts[4];
-	struct numaclaim_charge req = {
-		.node = 0,
-		.flags = NUMACLAIM_CHARGE_EXACT_NODE,
-		.parts = parts,
-	};
+	struct numaclaim_stake all = { 0, NUMACLAIM_UNIT_PAGES + 3 };
 	struct numaclaim_node_view nv;
-	unsigned long taken, gone, i;
-	struct page **big, *bad;
-	LIST_HEAD(pages);
-	LIST_HEAD(units);
+	struct page *bad;
+	unsigned long i;
 	bool ok = true;
 
 	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
@@ -1037,35 +1031,45 @@ static void numaclaim_pool_test_take_past_poison(struct kunit *test)
 	SetPageHWPoison(bad);
 	mutex_unlock(&pn->lock);
 
+	/* The take breaks the unit for the page it lacks. */
 	pt_take(test, 4);
 	for (i = 0; i < 4; i++)
 		ok &= p->pages[i] != bad && pt_page_is_zero(p->pages[i]);
 	KUNIT_EXPECT_TRUE(test, ok);
 	KUNIT_EXPECT_EQ(test, numaclaim_pool_hwpoison(&p->host, 0), 1UL);
-	KUNIT_EXPECT_EQ(test, pn->nr_clean + pn->nr_dirty,
-			NUMACLAIM_UNIT_PAGES - 1);
+	/* The retired page left the ledger's free pages at once. */
+	KUNIT_EXPECT_EQ(test, pn->owed, 0UL);
 	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
-	KUNIT_EXPECT_EQ(test, nv.avail, NUMACLAIM_UNIT_PAGES);
+	KUNIT_EXPECT_EQ(test, nv.avail, NUMACLAIM_UNIT_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, nv.pool, NUMACLAIM_UNIT_PAGES + 3);
+	pt_expect_lists(test, 0);
+	pt_give_back(test, 4);
+	pt_expect_lists(test, 0);
+	numaclaim_pool_flush(&p->host);
 
-	big = kunit_kcalloc(test, NUMACLAIM_UNIT_PAGES, sizeof(*big),
-			    GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, big);
-	req.pages = NUMACLAIM_UNIT_PAGES;
-	KUNIT_ASSERT_EQ(test, numaclaim_account_charge(&p->acct, &req), 0);
-	KUNIT_EXPECT_EQ(test, numaclaim_pool_take(&p->host, 0,
-						  NUMACLAIM_UNIT_PAGES, big,
-						  &taken), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, taken, NUMACLAIM_UNIT_PAGES - 1);
-	for (i = 0; i < taken; i++)
-		list_add_tail(&big[i]->lru, &pages);
-	KUNIT_EXPECT_EQ(test, numaclaim_pool_give_back(&p->host, 0, &pages,
-						       &units, 0, &gone),
-			0UL);
-	/* 511 back free, the poisoned one gone. */
-	numaclaim_account_uncharge(&p->acct, 0, NUMACLAIM_UNIT_PAGES, 1);
+	/*
+	 * With every free page claimed, a retired page cannot leave the
+	 * ledger's free pages: it is owed until the claims allow. The
+	 * shrink then takes it out (the old code warned: lists short).
+	 */
+	KUNIT_ASSERT_EQ(test, numaclaim_account_stake(&p->acct, &all, 1), 0);
+	mutex_lock(&pn->lock);
+	bad = list_first_entry(&pn->clean, struct page, lru);
+	SetPageHWPoison(bad);
+	mutex_unlock(&pn->lock);
+	pt_take(test, 4);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_hwpoison(&p->host, 0), 2UL);
+	KUNIT_EXPECT_EQ(test, pn->owed, 1UL);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.avail, NUMACLAIM_UNIT_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, nv.claimed, NUMACLAIM_UNIT_PAGES - 1);
+	numaclaim_account_reset(&p->acct);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 4UL);
+	KUNIT_EXPECT_EQ(test, pn->owed, 0UL);
+	pt_expect_lists(test, 0);
 	pt_give_back(test, 4);
 	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
-	KUNIT_EXPECT_EQ(test, nv.pool, NUMACLAIM_UNIT_PAGES + 3);
+	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
 	pt_expect_lists(test, 0);
 }
 

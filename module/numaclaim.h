@@ -65,6 +65,7 @@ struct numaclaim_pool_node {
 	unsigned long nr_dirty_units;
 	unsigned long busy;
 	unsigned long hwpoison;
+	unsigned long owed;	/* retired, still free in the ledger */
 	unsigned long chunks[NUMACLAIM_POOL_ORDERS];
 	int nid;
 	struct delayed_work scrub_work;

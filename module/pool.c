@@ -201,6 +201,7 @@ static void pool_break_for(struct numaclaim_pool_node *pn, unsigned long nr,
 		if (!unit)
 			break;
 		pool_break_unit(pn, unit, clean);
+		cond_resched();	/* a mutex: sleeping is fine */
 	}
 }
 
@@ -235,6 +236,46 @@ static unsigned long pool_unlist(struct numaclaim_pool_node *pn,
 	return taken;
 }
 
+/* A page the hardware poisoned leaves the pool for good (memory_failure()). */
+static void pool_retire(struct numaclaim_pool_node *pn, struct page *page)
+	__must_hold(&pn->lock)
+{
+	lockdep_assert_held(&pn->lock);
+	pn->hwpoison++;
+	put_page(page);
+}
+
+/*
+ * Poisoned pages retired while taking pages for an allocation that still
+ * got all it asked for are counted free in the ledger (@pn->owed) though
+ * the lists no longer have them: take them out of the ledger's free pages
+ * as far as no claim needs them, so that nobody stakes a claim on them.
+ * What a claim still covers stays owed until a later take or shrink of
+ * the node (or a take that finds the lists short, which counts them gone).
+ */
+static void pool_settle(struct numaclaim_host *host,
+			struct numaclaim_pool_node *pn)
+	__must_hold(&pn->lock)
+{
+	lockdep_assert_held(&pn->lock);
+	if (pn->owed)
+		pn->owed -= numaclaim_ledger_remove_pages(&host->ledger,
+							  pn->nid, pn->owed);
+}
+
+/*
+ * @nr pages left the ledger's free pages but only @got came off the lists:
+ * the others were retired pages still owed to the ledger.
+ */
+static void pool_owed_met(struct numaclaim_pool_node *pn, unsigned long nr,
+			  unsigned long got)
+	__must_hold(&pn->lock)
+{
+	lockdep_assert_held(&pn->lock);
+	WARN_ON_ONCE(got > nr || nr - got > pn->owed);
+	pn->owed -= min(nr - got, pn->owed);
+}
+
 /**
  * numaclaim_host_destroy() - give every pool page back and free the host
  * @host: the host, with no context left
@@ -253,7 +294,8 @@ void numaclaim_host_destroy(struct numaclaim_host *host)
 
 		nr = numaclaim_ledger_remove_pages(&host->ledger, n, ULONG_MAX);
 		mutex_lock(&pn->lock);
-		WARN_ON_ONCE(pool_unlist(pn, nr, &pages) != nr);
+		pool_owed_met(pn, nr, pool_unlist(pn, nr, &pages));
+		WARN_ON_ONCE(pn->owed);
 		WARN_ON_ONCE(pn->nr_clean || pn->nr_dirty ||
 			     pn->nr_clean_units || pn->nr_dirty_units);
 		mutex_unlock(&pn->lock);
@@ -382,7 +424,7 @@ static void pool_shrink(struct numaclaim_host *host, int nid,
 	if (!nr)
 		return;
 	mutex_lock(&pn->lock);
-	WARN_ON_ONCE(pool_unlist(pn, nr, &pages) != nr);
+	pool_owed_met(pn, nr, pool_unlist(pn, nr, &pages));
 	mutex_unlock(&pn->lock);
 	pool_free_list(&pages);
 }
@@ -420,6 +462,10 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 		trace_numaclaim_resize(nid, want, 0, -EINTR);
 		return -EINTR;
 	}
+	/* Retired pages still owed leave first: they are not free pages. */
+	mutex_lock(&host->pool[nid].lock);
+	pool_settle(host, &host->pool[nid]);
+	mutex_unlock(&host->pool[nid].lock);
 	size = pool_size(host, nid);
 	if (want > size)
 		pool_grow(host, nid, want - size);
@@ -429,15 +475,6 @@ int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 	mutex_unlock(&host->resize_lock);
 	trace_numaclaim_resize(nid, want, *reached, 0);
 	return 0;
-}
-
-/* A page the hardware poisoned leaves the pool for good (memory_failure()). */
-static void pool_retire(struct numaclaim_pool_node *pn, struct page *page)
-	__must_hold(&pn->lock)
-{
-	lockdep_assert_held(&pn->lock);
-	pn->hwpoison++;
-	put_page(page);
 }
 
 /*
@@ -493,10 +530,11 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long *taken)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i, clean;
+	unsigned long i, clean, retired;
 	bool warn;
 
 	mutex_lock(&pn->lock);
+	retired = pn->hwpoison;
 	pool_break_for(pn, nr, true);
 	clean = pool_take_list(pn, &pn->clean, &pn->nr_clean, nr, pages);
 	i = clean + pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - clean,
@@ -512,7 +550,14 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 		i += pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - i,
 				    pages + i);
 	}
-	/* Short now means the node's lists are empty. */
+	/*
+	 * Short now means the node's lists are empty; the caller counts the
+	 * pages it lacks as gone, which pays what was owed for as many.
+	 * Whole, the pages retired on the way are owed to the ledger.
+	 */
+	retired = pn->owed + (pn->hwpoison - retired);
+	pn->owed = retired > nr - i ? retired - (nr - i) : 0;
+	pool_settle(host, pn);
 	warn = i < nr && !pn->hwpoison;
 	mutex_unlock(&pn->lock);
 	/* Short with no page ever poisoned: the lists and the ledger differ. */
