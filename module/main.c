@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
@@ -45,7 +46,8 @@ static int numaclaim_pool_entry(char *tok, unsigned int *nid,
 	char *colon = strchr(tok, ':');
 	int ret;
 
-	if (!colon)
+	/* kstrto*() would take a leading '+': digits only. */
+	if (!colon || !isdigit(tok[0]) || !isdigit(colon[1]))
 		return -EINVAL;
 	*colon = '\0';
 	ret = kstrtouint(tok, 10, nid) ?: kstrtoul(colon + 1, 10, mb);

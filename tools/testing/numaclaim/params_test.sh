@@ -15,10 +15,10 @@ sys=/sys/kernel/numaclaim
 
 # Entries that are not NODE:MB of a possible node, in decimal, with MiB an
 # unsigned long of pages holds: a node past 32 bits (once read as node 0),
-# trailing characters and a negative size (once taken), parts missing or
-# extra, an empty entry, a size that overflows 64 bits, a node that is not
-# possible.
-bad="4294967296:1 0:1junk 0:-1 -1:1 0x0:1 0: :1 0 0:1:1 0:1, 0:1,,1:1
+# trailing characters and a negative size (once taken), a plus sign (once
+# taken: kstrto*() skip it), parts missing or extra, an empty entry, a size
+# that overflows 64 bits, a node that is not possible.
+bad="4294967296:1 0:1junk 0:-1 -1:1 +0:1 0:+1 0x0:1 0: :1 0 0:1:1 0:1, 0:1,,1:1
 0:18446744073709551616 0:72057594037927936 65535:1 abc"
 
 echo "TAP version 13"
