@@ -50,6 +50,7 @@ quiet=0
 vmkit=0
 slack=
 debug=
+append_debug=
 prebuilt=
 extra=()
 while getopts "k:t:p:T:qVS:D:m:x:" opt; do
@@ -140,6 +141,9 @@ unpack() {
 if [ -n "$debug" ]; then
 	vmlinuz=$debug/arch/x86/boot/bzImage
 	brd=$debug/drivers/block/brd.ko
+	# PAGE_POISONING is off on 6.1 until asked for at boot: freed pages
+	# are filled, and checked when allocated again.
+	append_debug=page_poison=1
 	[ "$vmkit" -eq 0 ] || { echo "numabox: no VM kit with -D" >&2; exit 2; }
 elif [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
    { [ "$vmkit" -eq 1 ] && [ ! -e "$kvm/order" ]; }; then
@@ -381,12 +385,16 @@ if [ $rc -eq 0 ]; then
 	fi
 	if [ -e $kml ]; then
 		# Objects younger than 5 s are never reported: wait, scan twice.
+		# A debugfs file has no size: read it to see whether it is empty.
+		# A kmemleak that turned itself off refuses the scan.
 		sleep 6
-		echo scan > $kml
-		echo scan > $kml
-		if [ -s $kml ]; then
-			echo "numabox: kmemleak reports:"
-			head -60 $kml
+		if ! { echo scan > $kml && echo scan > $kml; } 2>/dev/null; then
+			echo "numabox: kmemleak is off: $(dmesg | grep -m1 'kmemleak:')"
+			[ $rc -ne 0 ] || rc=95
+		elif cat $kml > /tmp/kmemleak && [ -s /tmp/kmemleak ]; then
+			echo "numabox: kmemleak reports" \
+				"$(grep -c '^unreferenced object' /tmp/kmemleak) objects:"
+			head -60 /tmp/kmemleak
 			[ $rc -ne 0 ] || rc=95
 		else
 			echo "numabox: kmemleak: nothing after rmmod"
@@ -394,7 +402,7 @@ if [ $rc -eq 0 ]; then
 	fi
 fi
 dmesg > /tmp/dmesg
-if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:' /tmp/dmesg; then
+if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:|suspected memory leak|pagealloc: (memory corruption|single bit error)' /tmp/dmesg; then
 	echo "numabox: kernel reports in dmesg"
 	[ $rc -ne 0 ] || rc=99
 fi
@@ -414,7 +422,7 @@ timeout --kill-after=5 "$timeout" \
 	qemu-system-x86_64 -accel tcg -cpu max -m "$mem" "${numa[@]}" \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 quiet" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 quiet${append_debug:+ $append_debug}" \
 	< /dev/null > "$log" 2>&1 || status=$?
 tr -d '\r' < "$log" > "$log.txt"
 if [ "$quiet" -eq 1 ]; then
