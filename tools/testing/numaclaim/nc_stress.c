@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,24 @@ static void fail(const char *fmt, ...)
 		va_end(ap);
 	}
 	atomic_store(&sh->stop, 1);
+}
+
+/*
+ * A worker (or a forked child) that ended: only an exit of 0 or, when
+ * @killed, our own SIGKILL is expected. A crash (SIGSEGV, SIGBUS) or a
+ * kill from elsewhere (the OOM killer) is a failure.
+ */
+static void reaped(const char *who, int st, bool killed)
+{
+	if (WIFEXITED(st) && !WEXITSTATUS(st))
+		return;
+	if (killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		return;
+	if (WIFSIGNALED(st))
+		fail("%s ended by signal %d (%s)", who, WTERMSIG(st),
+		     strsignal(WTERMSIG(st)));
+	else
+		fail("%s exited with %d", who, WEXITSTATUS(st));
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -658,8 +677,8 @@ static void op_fork(struct worker *w)
 		EXPECT(ret, "ALLOC in a child", ENOMEM, EDQUOT);
 		_exit(0);
 	}
-	if (pid > 0)
-		waitpid(pid, &st, 0);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid)
+		reaped("a forked child", st, false);
 }
 
 static void *worker_thread(void *arg)
@@ -853,13 +872,16 @@ int main(int argc, char **argv)
 		check_invariants(fd, "while running");
 		/* Reap whoever ended (a failure ends its worker). */
 		for (i = 0; i < procs; i++)
-			if (pid[i] > 0 && waitpid(pid[i], &st, WNOHANG) == pid[i])
+			if (pid[i] > 0 && waitpid(pid[i], &st, WNOHANG) == pid[i]) {
+				reaped("a worker", st, false);
 				pid[i] = 0;
+			}
 		if (now() >= next_kill) {
 			i = rnd(&s) % procs;
 			if (pid[i] > 0) {
 				kill(pid[i], SIGKILL);
-				waitpid(pid[i], &st, 0);
+				if (waitpid(pid[i], &st, 0) == pid[i])
+					reaped("a worker", st, true);
 				killed++;
 			}
 			pid[i] = fork();
@@ -871,8 +893,8 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&sh->stop, 1);
 	for (i = 0; i < procs; i++)
-		if (pid[i] > 0)
-			waitpid(pid[i], &st, 0);
+		if (pid[i] > 0 && waitpid(pid[i], &st, 0) == pid[i])
+			reaped("a worker", st, false);
 	end = now() - t0;
 
 	/* Everything comes back: busy pages once their pipes closed. */
