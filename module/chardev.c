@@ -119,6 +119,20 @@ static u64 numaclaim_claim_pages(const struct numaclaim_claim_entry *entries,
 	return pages;
 }
 
+/* One numaclaim_claim_node event per entry; the host's entry as node -1. */
+static void numaclaim_trace_claim_nodes(struct numaclaim_context *ctx,
+					const struct numaclaim_claim_entry *entries,
+					u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		trace_numaclaim_claim_node(ctx, entries[i].node ==
+					   NUMACLAIM_ANY_NODE ? -1 :
+					   (int)entries[i].node,
+					   entries[i].pages);
+}
+
 static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 {
 	struct numaclaim_claim_entry entries_stack[NUMACLAIM_CLAIM_ON_STACK];
@@ -162,6 +176,8 @@ static int numaclaim_ioc_claim(struct numaclaim_context *ctx, void *buf)
 				      numaclaim_claim_pages(entries,
 							    arg->nr_entries),
 				      ret);
+	if (trace_numaclaim_claim_node_enabled())
+		numaclaim_trace_claim_nodes(ctx, entries, arg->nr_entries);
 out:
 	if (entries != entries_stack)
 		kfree(entries);
@@ -176,7 +192,7 @@ static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
 	struct numaclaim_alloc *arg = buf;
 	void __user *unode_pages = u64_to_user_ptr(arg->node_pages);
 	struct numaclaim_allocation *a;
-	unsigned int nr_node_pages = 0;
+	unsigned int nr_node_pages = 0, i;
 	u64 *node_pages = NULL;
 	int nid, ret;
 
@@ -209,6 +225,11 @@ static int numaclaim_ioc_alloc(struct numaclaim_context *ctx, void *buf)
 	if (ret)
 		goto out;
 	arg->offset = (u64)a->pgoff << PAGE_SHIFT;
+	if (trace_numaclaim_alloc_node_enabled())
+		for (i = 0; i < a->nr_parts; i++)
+			trace_numaclaim_alloc_node(ctx, arg->offset,
+						   a->parts[i].node,
+						   a->parts[i].pages);
 	if (node_pages &&
 	    copy_to_user(unode_pages, node_pages,
 			 array_size(nr_node_pages, sizeof(u64)))) {

@@ -704,6 +704,7 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 			      unsigned long pgoff)
 {
 	struct numaclaim_allocation *a;
+	unsigned int i;
 
 	mutex_lock(&ctx->lock);
 	a = allocation_find(ctx, pgoff);
@@ -724,6 +725,12 @@ int numaclaim_context_release(struct numaclaim_context *ctx,
 	mutex_unlock(&ctx->lock);
 
 	trace_numaclaim_release(ctx, (u64)pgoff << PAGE_SHIFT, a->nr_pages, 0);
+	if (trace_numaclaim_release_node_enabled())
+		for (i = 0; i < a->nr_parts; i++)
+			trace_numaclaim_release_node(ctx,
+						     (u64)pgoff << PAGE_SHIFT,
+						     a->parts[i].node,
+						     a->parts[i].pages);
 	allocation_retire(ctx, a, false);
 	return 0;
 }

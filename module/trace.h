@@ -28,6 +28,20 @@ TRACE_EVENT(numaclaim_claim,
 		      __entry->nr_entries, __entry->pages, __entry->ret)
 );
 
+/* After numaclaim_claim, one event per entry (node -1: the host's). */
+TRACE_EVENT(numaclaim_claim_node,
+	    TP_PROTO(const void *ctx, int node, u64 pages),
+	    TP_ARGS(ctx, node, pages),
+	    TP_STRUCT__entry(__field(const void *, ctx)
+			     __field(int, node)
+			     __field(u64, pages)),
+	    TP_fast_assign(__entry->ctx = ctx;
+			   __entry->node = node;
+			   __entry->pages = pages;),
+	    TP_printk("ctx=%p node=%d pages=%llu", __entry->ctx,
+		      __entry->node, __entry->pages)
+);
+
 TRACE_EVENT(numaclaim_alloc,
 	    TP_PROTO(const void *ctx, int node, u64 pages, u32 flags,
 		     u64 offset, u32 nr_nodes, int ret),
@@ -65,6 +79,36 @@ TRACE_EVENT(numaclaim_release,
 			   __entry->ret = ret;),
 	    TP_printk("ctx=%p offset=0x%llx pages=%llu ret=%d", __entry->ctx,
 		      __entry->offset, __entry->pages, __entry->ret)
+);
+
+/*
+ * After a successful numaclaim_alloc or numaclaim_release, one event per
+ * node of the allocation: where its pages are.
+ */
+DECLARE_EVENT_CLASS(numaclaim_node_pages,
+		    TP_PROTO(const void *ctx, u64 offset, int node, u64 pages),
+		    TP_ARGS(ctx, offset, node, pages),
+		    TP_STRUCT__entry(__field(const void *, ctx)
+				     __field(u64, offset)
+				     __field(int, node)
+				     __field(u64, pages)),
+		    TP_fast_assign(__entry->ctx = ctx;
+				   __entry->offset = offset;
+				   __entry->node = node;
+				   __entry->pages = pages;),
+		    TP_printk("ctx=%p offset=0x%llx node=%d pages=%llu",
+			      __entry->ctx, __entry->offset, __entry->node,
+			      __entry->pages)
+);
+
+DEFINE_EVENT(numaclaim_node_pages, numaclaim_alloc_node,
+	     TP_PROTO(const void *ctx, u64 offset, int node, u64 pages),
+	     TP_ARGS(ctx, offset, node, pages)
+);
+
+DEFINE_EVENT(numaclaim_node_pages, numaclaim_release_node,
+	     TP_PROTO(const void *ctx, u64 offset, int node, u64 pages),
+	     TP_ARGS(ctx, offset, node, pages)
 );
 
 TRACE_EVENT(numaclaim_export,

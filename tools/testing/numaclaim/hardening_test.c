@@ -921,16 +921,27 @@ static int traced(const char *trace, const char *event, const char *want)
 	return 0;
 }
 
+/* How many lines of @trace are @event's. */
+static int events(const char *trace, const char *event)
+{
+	int n = 0;
+
+	for (; (trace = strstr(trace, event)); trace += strlen(event))
+		n++;
+	return n;
+}
+
 /*
  * events/numaclaim/ in tracefs: a claim, an ALLOC, an export, a RELEASE
- * refused twice (exported: EBUSY; no allocation there: EINVAL), a resize
- * and the scrub after the export's end each leave one event with their
- * context's nodes, pages, offsets and results.
+ * refused twice (exported: EBUSY; no allocation there: EINVAL), a RELEASE
+ * done, a resize and the scrub after the export's end each leave one event
+ * with their context's nodes, pages, offsets and results; the claim, the
+ * ALLOC and the RELEASE done one more per node.
  */
 TEST_F(nc, tracepoints)
 {
 	char want[160], *trace;
-	uint64_t off = 0, reached;
+	uint64_t off = 0, off2 = 0, reached;
 	struct numaclaim_export x;
 	ssize_t len = 0, got;
 	int fd, i;
@@ -951,6 +962,9 @@ TEST_F(nc, tracepoints)
 	ASSERT_EQ(0, ioctl(self->fd, NUMACLAIM_IOC_EXPORT, &x));
 	EXPECT_EQ(EBUSY, nc_release(self->fd, off));
 	EXPECT_EQ(EINVAL, nc_release(self->fd, off + 64 * PAGE));
+	ASSERT_EQ(0, nc_alloc(self->fd, 1, self->n1,
+			      NUMACLAIM_ALLOC_EXACT_NODE, &off2));
+	ASSERT_EQ(0, nc_release(self->fd, off2));
 	close(x.fd);
 	ASSERT_EQ(0, nc_resize(self->fd, self->n0, POOL, &reached));
 	for (i = 0; i < 500 && nc_node_attr(self->n0, "dirty_pages"); i++)
@@ -969,6 +983,20 @@ TEST_F(nc, tracepoints)
 
 	EXPECT_TRUE(traced(trace, "numaclaim_claim:",
 			   "entries=1 pages=3 ret=0"));
+	snprintf(want, sizeof(want), "node=%u pages=3", self->n0);
+	EXPECT_TRUE(traced(trace, "numaclaim_claim_node:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx node=%u pages=2",
+		 (unsigned long long)off, self->n0);
+	EXPECT_TRUE(traced(trace, "numaclaim_alloc_node:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx pages=1 ret=0",
+		 (unsigned long long)off2);
+	EXPECT_TRUE(traced(trace, "numaclaim_release:", want));
+	snprintf(want, sizeof(want), "offset=0x%llx node=%u pages=1",
+		 (unsigned long long)off2, self->n1);
+	EXPECT_TRUE(traced(trace, "numaclaim_release_node:", want));
+	/* Only the RELEASE done says where its pages were. */
+	EXPECT_EQ(1, events(trace, "numaclaim_release_node:"));
+	EXPECT_EQ(2, events(trace, "numaclaim_alloc_node:"));
 	snprintf(want, sizeof(want),
 		 "node=%u pages=2 flags=0x1 offset=0x%llx nodes=1 ret=0",
 		 self->n0, (unsigned long long)off);
