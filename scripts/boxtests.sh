@@ -18,6 +18,9 @@ topos=${TOPOS:-2node 4node cxl}
 logdir=$top/build/boxtests
 mkdir -p "$logdir"
 
+# shellcheck source=skips.sh
+. "$top/scripts/skips.sh"
+
 passed=0
 failed=0
 for k in $kvers; do
@@ -26,7 +29,8 @@ for k in $kvers; do
 		start=$(date +%s)
 		if "$top/scripts/numabox.sh" -q -k "$k" -t "$t" -- \
 			'numaclaim_test && file_test && hardening_test && ctl_test.sh &&
-			 params_test.sh' > "$log" 2>&1; then
+			 params_test.sh' > "$log" 2>&1 &&
+		   [ -z "$(unexpected_skips "$log" "$k" "$t")" ]; then
 			res=passed
 			passed=$((passed + 1))
 		else
@@ -41,6 +45,7 @@ for k in $kvers; do
 			"selftests $totals; ${ctl#\# }; ${par#\# }"
 		if [ "$res" = FAILED ]; then
 			# What failed first, then how the log ends.
+			unexpected_skips "$log" "$k" "$t" | sed 's/^/skipped, not allowed: /'
 			grep -E '^not ok|^# +FAIL|^#.*Expected|^numabox:' "$log" |
 				head -30
 			echo "boxtests: the end of $log:"

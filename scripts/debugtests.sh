@@ -18,13 +18,17 @@ logdir=$top/build/debugtests
 mkdir -p "$logdir"
 "$top/scripts/debugkernel.sh" || exit 1
 
+# shellcheck source=skips.sh
+. "$top/scripts/skips.sh"
+
 passed=0
 failed=0
 run() {
 	local name=$1 log=$logdir/$1.log start res
 	shift
 	start=$(date +%s)
-	if "$top/scripts/numabox.sh" -q -D "$top/build/debug-6.1" "$@" > "$log" 2>&1; then
+	if "$top/scripts/numabox.sh" -q -D "$top/build/debug-6.1" "$@" > "$log" 2>&1 &&
+	   [ -z "$(unexpected_skips "$log" 6.1.debug 2node)" ]; then
 		res=passed
 		passed=$((passed + 1))
 	else
@@ -37,6 +41,8 @@ run() {
 		"$(grep -m1 '^numabox: kmemleak' "$log" | sed 's/^numabox: //')"
 	grep -E '^# (insmod|open|claim|alloc|mmap|export|reopen|pool resize|sysfs resize):' "$log" |
 		sed 's/^# /debugtests:   /'
+	[ "$res" = passed ] ||
+		unexpected_skips "$log" 6.1.debug 2node | sed 's/^/skipped, not allowed: /'
 	[ "$res" = passed ] ||
 		grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^nc_stress: FAIL' "$log" | head -40
 }
