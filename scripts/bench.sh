@@ -30,7 +30,12 @@ for k in $kvers; do
 		> "$log" 2>&1; then
 		sed -n '/^nc_bench: node/,/^three no-op ioctls it takes/p' "$log"
 		sed -n 's/^# json //p' "$log" > "$out/$k.json"
-		echo "bench: $k: done in $(( $(date +%s) - start ))s; figures in ${out#"$top"/}/$k.json"
+		if python3 -m json.tool "$out/$k.json" > /dev/null 2>&1; then
+			echo "bench: $k: done in $(( $(date +%s) - start ))s; figures in ${out#"$top"/}/$k.json"
+		else
+			failed=$((failed + 1))
+			echo "bench: $k: no valid JSON in ${out#"$top"/}/$k.json"
+		fi
 	else
 		failed=$((failed + 1))
 		echo "bench: $k: FAILED after $(( $(date +%s) - start ))s"
@@ -46,5 +51,24 @@ if [ "${BENCH_KUNIT:-1}" != 0 ]; then
 	fi
 	grep -E 'lb_ledger: ' "$top/build/kunit-bench/test.log" |
 		sed 's/^ *# lb_ledger: /bench:   /'
+	# The same figures as JSON: ns per operation, median, min and max.
+	if python3 - "$top/build/kunit-bench/test.log" > "$out/kunit.json" <<'PY'
+import json, re, sys
+rows = []
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"lb_ledger: (.+?) +(\d+) ns per op \(min (\d+), max (\d+)\)", line)
+    if m:
+        rows.append({"name": m.group(1), "unit": "ns", "median": int(m.group(2)),
+                     "min": int(m.group(3)), "max": int(m.group(4))})
+if not rows:
+    sys.exit("no lb_ledger figures")
+json.dump({"group": "ledger", "rows": rows}, sys.stdout)
+print()
+PY
+	then
+		echo "bench: ledger figures in ${out#"$top"/}/kunit.json"
+	else
+		failed=$((failed + 1))
+	fi
 fi
 [ "$failed" -eq 0 ]
