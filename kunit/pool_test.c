@@ -1050,7 +1050,8 @@ static void numaclaim_pool_test_take_past_poison(struct kunit *test)
 	/*
 	 * With every free page claimed, a retired page cannot leave the
 	 * ledger's free pages: it is owed until the claims allow. The
-	 * shrink then takes it out (the old code warned: lists short).
+	 * resize then takes it out first (the old code's shrink warned:
+	 * the lists short of it).
 	 */
 	KUNIT_ASSERT_EQ(test, numaclaim_account_stake(&p->acct, &all, 1), 0);
 	mutex_lock(&pn->lock);
@@ -1070,6 +1071,52 @@ static void numaclaim_pool_test_take_past_poison(struct kunit *test)
 	pt_give_back(test, 4);
 	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
 	KUNIT_EXPECT_EQ(test, nv.pool, 4UL);
+	pt_expect_lists(test, 0);
+}
+
+/*
+ * An ALLOC whose take finds the lists short fails, and counts gone both
+ * the take's shortfall and the rest of its part: every retired page that
+ * was owed with them, none left owed.
+ *   pool 1 unit + 1 single; the single and a page of the unit poisoned;
+ *   ALLOC 513 -> the unit broken, 511 good pages of 513: ENOMEM, 2 gone
+ *   (1 short in the take of 512, 1 never taken), 0 owed; pool 511.
+ */
+static void numaclaim_pool_test_take_short_poison(struct kunit *test)
+{
+	struct pt *p = test->priv;
+	struct numaclaim_pool_node *pn = &p->host.pool[0];
+	struct numaclaim_context *ctx;
+	struct numaclaim_node_view nv;
+	unsigned long off = 1234;
+	struct page *single, *unit;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "PageHWPoison needs CONFIG_MEMORY_FAILURE");
+	pt_size_units(test, 1, 1);
+	mutex_lock(&pn->lock);
+	single = list_first_entry_or_null(&pn->clean, struct page, lru) ?:
+		 list_first_entry(&pn->dirty, struct page, lru);
+	unit = list_first_entry_or_null(&pn->clean_units, struct page, lru) ?:
+	       list_first_entry(&pn->dirty_units, struct page, lru);
+	SetPageHWPoison(single);
+	SetPageHWPoison(nth_page(unit, 100));
+	mutex_unlock(&pn->lock);
+
+	ctx = numaclaim_context_create(&p->host);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, pt_ctx_alloc(ctx, NUMACLAIM_UNIT_PAGES + 1, 0,
+					   NUMACLAIM_CHARGE_EXACT_NODE, &off,
+					   NULL, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, off, 1234UL);
+	KUNIT_EXPECT_EQ(test, numaclaim_pool_hwpoison(&p->host, 0), 2UL);
+	KUNIT_EXPECT_EQ(test, pn->owed, 0UL);
+	numaclaim_ledger_node_view(&p->host.ledger, NULL, 0, &nv);
+	KUNIT_EXPECT_EQ(test, nv.pool, NUMACLAIM_UNIT_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, nv.allocated, 0UL);
+	numaclaim_context_close(ctx);
+	pt_expect_lists(test, 0);
+	KUNIT_EXPECT_EQ(test, pt_size(test, 0, 0), 0UL);
 	pt_expect_lists(test, 0);
 }
 
@@ -1097,6 +1144,7 @@ static struct kunit_case numaclaim_pool_test_cases[] = {
 	KUNIT_CASE(numaclaim_pool_test_units_metadata),
 	KUNIT_CASE(numaclaim_pool_test_units_busy),
 	KUNIT_CASE(numaclaim_pool_test_take_past_poison),
+	KUNIT_CASE(numaclaim_pool_test_take_short_poison),
 	{}
 };
 

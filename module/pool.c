@@ -530,11 +530,11 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 			unsigned long *taken)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
-	unsigned long i, clean, retired;
+	unsigned long i, clean, poisoned, owed;
 	bool warn;
 
 	mutex_lock(&pn->lock);
-	retired = pn->hwpoison;
+	poisoned = pn->hwpoison;
 	pool_break_for(pn, nr, true);
 	clean = pool_take_list(pn, &pn->clean, &pn->nr_clean, nr, pages);
 	i = clean + pool_take_list(pn, &pn->dirty, &pn->nr_dirty, nr - clean,
@@ -555,8 +555,8 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 	 * pages it lacks as gone, which pays what was owed for as many.
 	 * Whole, the pages retired on the way are owed to the ledger.
 	 */
-	retired = pn->owed + (pn->hwpoison - retired);
-	pn->owed = retired > nr - i ? retired - (nr - i) : 0;
+	owed = pn->owed + (pn->hwpoison - poisoned);
+	pn->owed = owed > nr - i ? owed - (nr - i) : 0;
 	pool_settle(host, pn);
 	warn = i < nr && !pn->hwpoison;
 	mutex_unlock(&pn->lock);
@@ -653,6 +653,25 @@ int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
 	if (!clean)
 		pool_clear_unit(page);
 	return 0;
+}
+
+/**
+ * numaclaim_pool_lost() - more pages counted gone after a short take
+ * @host: the host
+ * @nid: the node
+ * @nr: pages the caller counts gone past the take's own shortfall (the
+ *	rest of its request, never taken: the lists were empty)
+ *
+ * They were retired pages owed to the ledger: owed no longer.
+ */
+void numaclaim_pool_lost(struct numaclaim_host *host, int nid,
+			 unsigned long nr)
+{
+	struct numaclaim_pool_node *pn = &host->pool[nid];
+
+	mutex_lock(&pn->lock);
+	pn->owed -= min(pn->owed, nr);
+	mutex_unlock(&pn->lock);
 }
 
 /* A page of a released allocation: whether the pool may have it back. */

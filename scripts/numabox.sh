@@ -142,7 +142,9 @@ if [ -n "$debug" ]; then
 	vmlinuz=$debug/arch/x86/boot/bzImage
 	brd=$debug/drivers/block/brd.ko
 	# PAGE_POISONING is off on 6.1 until asked for at boot: freed pages
-	# are filled, and checked when allocated again.
+	# are filled, and checked when allocated again. It turns init_on_alloc
+	# off, so here pools grow with pages the module must scrub itself (the
+	# Debian kernels' init_on_alloc path runs in `make box`).
 	append_debug=page_poison=1
 	[ "$vmkit" -eq 0 ] || { echo "numabox: no VM kit with -D" >&2; exit 2; }
 elif [ ! -e "$vmlinuz" ] || [ ! -e "$brd" ] ||
