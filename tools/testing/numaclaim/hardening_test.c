@@ -509,12 +509,14 @@ TEST_F(nc, hwpoison_not_reused)
  * released at once (a pool grown by a page allocator that zeroes,
  * init_on_alloc, starts clean; pages never mapped come back clean). The
  * scrubber starts on them; an ALLOC right after clears most of them
- * itself, with its fatal-signal checks.
+ * itself, with its fatal-signal checks. @flags: the ALLOC's, past
+ * NUMACLAIM_ALLOC_EXACT_NODE.
  */
-static int make_dirty(int fd, uint32_t node, uint64_t n)
+static int make_dirty(int fd, uint32_t node, uint64_t n, uint32_t flags)
 {
 	uint64_t off = 0;
-	int ret = nc_alloc(fd, n, node, NUMACLAIM_ALLOC_EXACT_NODE, &off);
+	int ret = nc_alloc(fd, n, node, NUMACLAIM_ALLOC_EXACT_NODE | flags,
+			   &off);
 	void *p;
 
 	if (ret)
@@ -526,19 +528,33 @@ static int make_dirty(int fd, uint32_t node, uint64_t n)
 	return nc_release(fd, off);
 }
 
-/* In a child on context A's fd: say so on @go, then ALLOC @n and map it. */
-static pid_t start_alloc(int fd, uint32_t node, uint64_t n, int go)
+/*
+ * In a child on context A's fd: dirty @n pages of the pool (mapped, so
+ * they come back to be scrubbed; UNCLAIMED, so A's claims stay), say so
+ * on @go, then ALLOC @n and map them, and write how long the ALLOC took
+ * (a double, in seconds) on @took when that is not -1. The ALLOC comes
+ * right after the release, before the scrub work can have cleared much
+ * of it: the ALLOC clears the pages itself.
+ */
+static pid_t start_alloc(int fd, uint32_t node, uint64_t n, int go, int took)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		uint64_t off = 0;
+		double t;
 		void *p;
 
+		if (make_dirty(fd, node, n, NUMACLAIM_ALLOC_UNCLAIMED))
+			_exit(4);
 		if (write(go, "x", 1) != 1)
 			_exit(3);
+		t = now();
 		if (nc_alloc(fd, n, node, 0, &off))
 			_exit(1);
+		t = now() - t;
+		if (took >= 0 && write(took, &t, sizeof(t)) != sizeof(t))
+			_exit(3);
 		p = mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, off);
 		_exit(p == MAP_FAILED ? 2 : 0);
 	}
@@ -546,39 +562,36 @@ static pid_t start_alloc(int fd, uint32_t node, uint64_t n, int go)
 }
 
 /*
- * A child shares context A's fd, and ALLOCs then maps most of a 64 MiB
- * pool just released, not scrubbed yet; it is killed 2 to 38 ms after it said it
- * starts. Either the ALLOC completed (the allocation is A's, whole) or it
- * was cut short and left nothing: A's claim of 16 whole, no page held.
- * One uncut run first measures how long ALLOC plus mmap take here; when
- * that is well past the first delays, at least one kill must have landed
- * inside the ALLOC (without the fatal-signal checks none can).
+ * A child shares context A's fd, dirties a 64 MiB pool and ALLOCs then
+ * maps it; it is killed a tenth, two tenths ... of an uncut ALLOC's time
+ * after it said it starts. Either the ALLOC completed (the allocation is
+ * A's, whole) or it was cut short and left nothing: A's claim of 16
+ * whole, no page held. One uncut run first measures the ALLOC; when it
+ * takes long enough for the kills to land inside it (5 ms), at least one
+ * must have cut it short (without the fatal-signal checks none can).
  */
 TEST_F(nc, killed_alloc_unwinds)
 {
 	const uint64_t big = 64 << 8;	/* 64 MiB in pages */
 	unsigned int round, cut = 0, done = 0;
-	double t0, took;
+	double took = 0;
 	uint64_t reached;
-	int go[2], status;
+	int go[2], tp[2], status;
 	char c;
 	pid_t pid;
 
 	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(tp));
 	ASSERT_EQ(0, nc_resize(self->fd, self->n0, big + 16, &reached));
 	if (reached < big + 16)
 		SKIP(return, "node %u: pool reached %llu pages", self->n0,
 		     (unsigned long long)reached);
-	ASSERT_EQ(0, nc_resize(self->fd, self->n0, 0, NULL));
-	ASSERT_EQ(0, nc_resize(self->fd, self->n0, big + 16, &reached));
-	ASSERT_EQ(0, make_dirty(self->fd, self->n0, big));
-	t0 = now();
-	pid = start_alloc(self->fd, self->n0, big, go[1]);
+	pid = start_alloc(self->fd, self->n0, big, go[1], tp[1]);
 	ASSERT_LE(0, pid);
 	ASSERT_EQ(1, read(go[0], &c, 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	took = now() - t0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(sizeof(took), read(tp[0], &took, sizeof(took)));
 	close(self->fd);
 	self->fd = nc_open();
 	ASSERT_LE(0, self->fd);
@@ -587,12 +600,11 @@ TEST_F(nc, killed_alloc_unwinds)
 		ASSERT_EQ(0, nc_resize(self->fd, self->n0, 0, NULL));
 		ASSERT_EQ(0, nc_resize(self->fd, self->n0, big + 16, &reached));
 		ASSERT_EQ(big + 16, reached);
-		ASSERT_EQ(0, make_dirty(self->fd, self->n0, big));
 		ASSERT_EQ(0, nc_claim1(self->fd, self->n0, 16));
-		pid = start_alloc(self->fd, self->n0, big, go[1]);
+		pid = start_alloc(self->fd, self->n0, big, go[1], -1);
 		ASSERT_LE(0, pid);
 		ASSERT_EQ(1, read(go[0], &c, 1));
-		usleep(2000 + round * 4000);
+		usleep(took * 1e6 * (round + 1) / 10);
 		kill(pid, SIGKILL);
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_EQ(0, nc_info(self->fd, &self->s));
@@ -615,13 +627,15 @@ TEST_F(nc, killed_alloc_unwinds)
 		EXPECT_EQ(0, self->s.info.outstanding);
 		EXPECT_EQ(self->s.info.pool_pages, self->s.info.free_pages);
 	}
-	TH_LOG("ALLOC + mmap of 64 MiB uncut: %.0f ms; killed 10 times: %u cut short, %u completed",
+	TH_LOG("ALLOC of 64 MiB just dirtied, uncut: %.1f ms; killed 10 times: %u cut short, %u completed",
 	       took * 1e3, cut, done);
-	if (took > 0.02)
+	if (took > 0.005)
 		EXPECT_LT(0, cut);
 	ASSERT_EQ(0, nc_resize(self->fd, self->n0, 0, NULL));
 	close(go[0]);
 	close(go[1]);
+	close(tp[0]);
+	close(tp[1]);
 	EXPECT_EQ(0, wait_busy(self->fd, 0));
 }
 
