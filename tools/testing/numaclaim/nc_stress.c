@@ -792,6 +792,78 @@ static void check_invariants(int fd, const char *when)
 			     (unsigned long long)nodes[n].claimed_pages);
 }
 
+/* A count of /sys/kernel/numaclaim (@node < 0) or of a node's directory. */
+static long long sysfs_count(int node, const char *name)
+{
+	char path[128], buf[32] = "";
+	long long v = -1;
+	int fd;
+
+	if (node < 0)
+		snprintf(path, sizeof(path), "/sys/kernel/numaclaim/%s", name);
+	else
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/numaclaim/nodes/node%d/%s", node, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtoll(buf, NULL, 10);
+	close(fd);
+	return v;
+}
+
+/*
+ * sysfs against the pools, which do not change while the workers run:
+ * each count within its pool (a file at a time: they move between
+ * reads). At the end, with nothing moving (@in and @nodes from INFO just
+ * before), every count the same as INFO's.
+ */
+static void check_sysfs(unsigned long pool, const struct numaclaim_info *in,
+			const struct numaclaim_node_info *nodes,
+			const char *when)
+{
+	static const char *const host[] = { "pool_pages", "free_pages",
+		"outstanding_pages", "allocated_pages", "busy_pages" };
+	static const char *const node[] = { "pool_pages", "free_pages",
+		"claimed_pages", "allocated_pages", "busy_pages" };
+	unsigned long long want_host[] = { 0, 0, 0, 0, 0 };
+	unsigned int i, m;
+	long long v;
+
+	if (in) {
+		want_host[0] = in->pool_pages;
+		want_host[1] = in->free_pages;
+		want_host[2] = in->outstanding;
+		want_host[3] = in->pool_pages - in->free_pages;
+		want_host[4] = in->busy_pages;
+	}
+	for (i = 0; i < 5; i++) {
+		v = sysfs_count(-1, host[i]);
+		if (v < 0 || (unsigned long long)v > pool * nr_mem_nodes ||
+		    (!i && (unsigned long long)v != pool * nr_mem_nodes) ||
+		    (in && (unsigned long long)v != want_host[i]))
+			fail("%s: sysfs %s is %lld (INFO %llu, pools %lu)", when,
+			     host[i], v, want_host[i], pool * nr_mem_nodes);
+	}
+	for (m = 0; m < nr_mem_nodes; m++) {
+		const struct numaclaim_node_info *ni = &nodes[mem_nodes[m]];
+		unsigned long long want[] = { ni->pool_pages, ni->free_pages,
+			ni->claimed_pages, ni->pool_pages - ni->free_pages, 0 };
+
+		for (i = 0; i < 5; i++) {
+			v = sysfs_count(mem_nodes[m], node[i]);
+			/* INFO has no per-node busy count: held by its pages. */
+			if (v < 0 || (unsigned long long)v > pool ||
+			    (!i && (unsigned long long)v != pool) ||
+			    (in && i < 4 && (unsigned long long)v != want[i]) ||
+			    (in && i == 4 && v))
+				fail("%s: node %u: sysfs %s is %lld (INFO %llu, pool %lu)",
+				     when, mem_nodes[m], node[i], v, want[i], pool);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int procs = 4, threads = 3, kills = 4, i, n;
@@ -870,6 +942,7 @@ int main(int argc, char **argv)
 	while (now() < end && !atomic_load(&sh->failed)) {
 		usleep(20000);
 		check_invariants(fd, "while running");
+		check_sysfs(pool, NULL, NULL, "while running");
 		/* Reap whoever ended (a failure ends its worker). */
 		for (i = 0; i < procs; i++)
 			if (pid[i] > 0 && waitpid(pid[i], &st, WNOHANG) == pid[i]) {
@@ -905,6 +978,8 @@ int main(int argc, char **argv)
 		usleep(20000);
 	}
 	check_invariants(fd, "at the end");
+	info(fd, &in, nodes);
+	check_sysfs(pool, &in, nodes, "at the end");
 	if (!atomic_load(&sh->failed) &&
 	    (in.free_pages != in.pool_pages || in.outstanding || in.busy_pages ||
 	     in.pool_pages != pool * nr_mem_nodes))
