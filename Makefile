@@ -30,6 +30,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DOCDIR ?= $(PREFIX)/share/doc/numaclaim
+MANDIR ?= $(PREFIX)/share/man
 INSTALL_VARS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) LIBDIR=$(LIBDIR) \
 	INCLUDEDIR=$(INCLUDEDIR) PKGCONFIGDIR=$(PKGCONFIGDIR) VERSION=$(VERSION)
 
@@ -47,6 +48,7 @@ SOURCES := $(wildcard module/*.c module/*.h kunit/*.c include/uapi/linux/*.h)
 .PHONY: all module modules w1 sparse checkpatch uapi kunit kunit-default \
 	kunit-debug ksrc tools docs docs-check box box-debug vmtest bench check \
 	demo deps clean help install install-module install-tools install-examples \
+	install-man \
 	uninstall dkms dkms-src installcheck syzcheck
 
 all: module
@@ -108,7 +110,7 @@ tools: ksrc
 	$(MAKE) -C tools O=$(CURDIR)/build/tools KSRC=$(KSRC)
 
 # Everything a host needs (see Installing in the README).
-install: install-module install-tools install-examples
+install: install-module install-tools install-examples install-man
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
@@ -124,6 +126,22 @@ install-examples:
 		Documentation/examples/60-numaclaim.rules \
 		$(DESTDIR)$(DOCDIR)/examples/
 
+# numaclaimctl(8), rendered by Sphinx from Documentation/numaclaimctl.rst
+# (the source numaclaimctl --help is checked against) when it is not yet.
+MAN8 = $(DOCS_OUT)/man/numaclaimctl.8
+install-man:
+	@if [ ! $(MAN8) -nt Documentation/numaclaimctl.rst ] && \
+	    ! command -v $(SPHINXBUILD) >/dev/null 2>&1; then \
+		echo "install-man: no $(SPHINXBUILD) (python3-sphinx, make deps):" \
+			"numaclaimctl(8) not installed"; \
+	else \
+		set -e; \
+		[ $(MAN8) -nt Documentation/numaclaimctl.rst ] || \
+			$(SPHINXBUILD) $(SPHINXOPTS) -b man Documentation $(DOCS_OUT)/man; \
+		install -d $(DESTDIR)$(MANDIR)/man8; \
+		install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/; \
+	fi
+
 # What make install put there, with the same DESTDIR, PREFIX and KVER; the
 # module compressed as its kernel's modules_install does (6.12: .xz).
 INSTALLED_KO = $(DESTDIR)/lib/modules/$(KVER)/updates/numaclaim.ko
@@ -133,6 +151,7 @@ uninstall:
 	rm -f $(DESTDIR)$(DOCDIR)/examples/numaclaim.modprobe.conf \
 		$(DESTDIR)$(DOCDIR)/examples/60-numaclaim.rules
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(MANDIR)/man8/numaclaimctl.8
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 # The module's source as DKMS takes it, in DKMS_SRC/numaclaim-VERSION (what

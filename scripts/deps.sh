@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
 python3 perl git sparse g++ gcc-multilib qemu-system-x86 busybox-static
-linux-headers-amd64 linux-source-6.1 dkms pkgconf python3-sphinx"
+linux-headers-amd64 linux-source-6.1 dkms pkgconf python3-sphinx man-db
+bsdextrautils"
 
 # The newest 6.12 headers (the generic flavour) in the package lists.
 headers_612() {

@@ -76,6 +76,7 @@ done <<EOF
 /usr/lib/pkgconfig/numaclaim.pc 644 f
 /usr/share/doc/numaclaim/examples/numaclaim.modprobe.conf 644 f
 /usr/share/doc/numaclaim/examples/60-numaclaim.rules 644 f
+/usr/share/man/man8/numaclaimctl.8 644 f
 EOF
 
 soname=$(readelf -d "$dest/usr/lib/libnumaclaim.so.0.1.0" 2>/dev/null |
@@ -101,6 +102,12 @@ modinfo -F vermagic "$dest/lib/modules/$kver1/updates/numaclaim.ko" | grep -q "^
 grep -qx 'options numaclaim pool_mb=0:512,1:512' \
 	"$dest/usr/share/doc/numaclaim/examples/numaclaim.modprobe.conf" &&
 	ok "modprobe.d example: options numaclaim pool_mb=..." || fail "modprobe.d example"
+# The man page renders, and names what numaclaimctl --help names.
+if man -l "$dest/usr/share/man/man8/numaclaimctl.8" 2>/dev/null | col -b | grep -q 'numaclaimctl run'; then
+	ok "man -l numaclaimctl.8 renders (numaclaimctl run in it)"
+else
+	fail "man -l numaclaimctl.8"
+fi
 grep -q 'KERNEL=="numaclaim", GROUP="kvm", MODE="0660"' \
 	"$dest/usr/share/doc/numaclaim/examples/60-numaclaim.rules" &&
 	ok "udev example: numaclaim to kvm, 0660" || fail "udev example"
