@@ -47,8 +47,14 @@ run() {
 		grep -E '^not ok|^#.*(FAIL|Expected)|^numabox:|^nc_stress: FAIL' "$log" | head -40
 }
 # Under KASAN and lockdep in TCG everything is several times slower.
-# fault_test fails rather than skip when fault injection is missing.
-run selftests -t 2node -T 3000 -S 4096 -- \
+# fault_test fails rather than skip when fault injection is missing. Its
+# insmod case makes every allocation of a load fail in turn, the kernel's
+# own among them: 6.1's event_define_fields() warns (WARN_ON_ONCE) when
+# an allocation for a tracepoint's fields fails ("Could not initialize
+# trace point events/numaclaim/..."), and the module loads with that
+# event unusable; that one WARNING is expected, no other.
+run selftests -t 2node -T 3000 -S 4096 \
+	-w 'at kernel/trace/trace_events.c:[0-9]+ event_define_fields' -- \
 	'numaclaim_test && file_test && hardening_test &&' \
 	'NUMACLAIM_FAULT_REQUIRED=1 fault_test && ctl_test.sh && params_test.sh'
 run stress -t 4node -T $(( ${DEBUG_STRESS_SECONDS:-120} + 900 )) -S 4096 -- \

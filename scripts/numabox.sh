@@ -29,6 +29,8 @@
 #   -m KO   load this numaclaim.ko (built for KVER elsewhere, as by DKMS)
 #           instead of building one
 #   -x FILE put FILE in /opt/numaclaim too (repeatable)
+#   -w ERE  a kernel WARNING line matching ERE is expected, not a failure
+#           (repeatable; it is still printed)
 #   -q      print only the command's output, not the kernel's boot log
 #   -V      the VM kit: KVM (the kernel image's kvm-amd.ko and what it
 #           needs, loaded before the command; no /dev/kvm fails the run),
@@ -53,7 +55,8 @@ debug=
 append_debug=
 prebuilt=
 extra=()
-while getopts "k:t:p:T:qVS:D:m:x:" opt; do
+expected_warn=()
+while getopts "k:t:p:T:qVS:D:m:x:w:" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	t) topo=$OPTARG ;;
@@ -65,6 +68,7 @@ while getopts "k:t:p:T:qVS:D:m:x:" opt; do
 	D) debug=$(cd "$OPTARG" && pwd) ;;
 	m) prebuilt=$(realpath "$OPTARG") ;;
 	x) extra+=("$(realpath "$OPTARG")") ;;
+	w) expected_warn+=("$OPTARG") ;;
 	*) sed -n '2,39s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
@@ -222,6 +226,8 @@ printf '%s\n' "$params" > "$root/params"
 # 1.5 to 2 MiB, none of it the module's (it is unloaded by then).
 if [ -n "$slack" ]; then echo "$slack"; elif [ "$vmkit" -eq 1 ]; then echo 4096; else echo 1024; fi > "$root/slack"
 printf '%s\n' "$*" > "$root/command"
+# Never empty: grep -f of an empty file would drop every line.
+printf '%s\n' '^$' ${expected_warn[@]+"${expected_warn[@]}"} > "$root/expected_warn"
 
 # The VM kit (-V): the kvm modules, vm-boot, the guest's kernel (this one)
 # and initramfs in /opt/vm; QEMU with its libraries and firmware in a
@@ -404,7 +410,10 @@ if [ $rc -eq 0 ]; then
 	fi
 fi
 dmesg > /tmp/dmesg
-if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:|suspected memory leak|pagealloc: (memory corruption|single bit error)' /tmp/dmesg; then
+# WARNINGs the run expects (-w) are printed, and fail nothing.
+grep 'WARNING:' /tmp/dmesg | grep -E -f /expected_warn | sed 's/^/numabox: expected: /'
+if grep -E 'WARNING:|BUG:|Oops|INFO: (possible|inconsistent|suspicious)|circular locking|sleeping function called|UBSAN:|KASAN:|suspected memory leak|pagealloc: (memory corruption|single bit error)' /tmp/dmesg |
+   grep -v -E -f /expected_warn; then
 	echo "numabox: kernel reports in dmesg"
 	[ $rc -ne 0 ] || rc=99
 fi
