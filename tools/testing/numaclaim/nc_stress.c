@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -741,6 +742,10 @@ static void worker_main(unsigned int id, unsigned int threads, uint64_t seed)
 	unsigned int t;
 	int fd;
 
+	/* A parent that died (a crash of its own) takes its workers along. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(1);
 	fd = open("/dev/numaclaim", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fail("open: %s", strerror(errno));
@@ -847,10 +852,16 @@ static void check_sysfs(unsigned long pool, const struct numaclaim_info *in,
 			     host[i], v, want_host[i], pool * nr_mem_nodes);
 	}
 	for (m = 0; m < nr_mem_nodes; m++) {
-		const struct numaclaim_node_info *ni = &nodes[mem_nodes[m]];
-		unsigned long long want[] = { ni->pool_pages, ni->free_pages,
-			ni->claimed_pages, ni->pool_pages - ni->free_pages, 0 };
+		unsigned long long want[] = { 0, 0, 0, 0, 0 };
 
+		if (nodes) {
+			const struct numaclaim_node_info *ni = &nodes[mem_nodes[m]];
+
+			want[0] = ni->pool_pages;
+			want[1] = ni->free_pages;
+			want[2] = ni->claimed_pages;
+			want[3] = ni->pool_pages - ni->free_pages;
+		}
 		for (i = 0; i < 5; i++) {
 			v = sysfs_count(mem_nodes[m], node[i]);
 			/* INFO has no per-node busy count: held by its pages. */
