@@ -102,8 +102,10 @@ modinfo -F vermagic "$dest/lib/modules/$kver1/updates/numaclaim.ko" | grep -q "^
 grep -qx 'options numaclaim pool_mb=0:512,1:512' \
 	"$dest/usr/share/doc/numaclaim/examples/numaclaim.modprobe.conf" &&
 	ok "modprobe.d example: options numaclaim pool_mb=..." || fail "modprobe.d example"
-# The man page renders, and names what numaclaimctl --help names.
-if man -l "$dest/usr/share/man/man8/numaclaimctl.8" 2>/dev/null | col -b | grep -q 'numaclaimctl run'; then
+# The man page renders, and names what numaclaimctl --help names (no
+# grep -q: under pipefail, col's SIGPIPE would fail the pipeline).
+if man -l "$dest/usr/share/man/man8/numaclaimctl.8" 2>/dev/null | col -b |
+	grep 'numaclaimctl run' > /dev/null; then
 	ok "man -l numaclaimctl.8 renders (numaclaimctl run in it)"
 else
 	fail "man -l numaclaimctl.8"
