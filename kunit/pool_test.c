@@ -138,7 +138,7 @@ static void pt_take(struct kunit *test, unsigned long nr)
 	unsigned long taken;
 
 	KUNIT_ASSERT_EQ(test, numaclaim_account_charge(&p->acct, &req), 0);
-	KUNIT_ASSERT_EQ(test, numaclaim_pool_take(&p->host, 0, nr, p->pages,
+	KUNIT_ASSERT_EQ(test, numaclaim_pool_take(&p->host, 0, nr, 0, p->pages,
 						  &taken), 0);
 	KUNIT_ASSERT_EQ(test, taken, nr);
 }

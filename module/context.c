@@ -214,18 +214,13 @@ static int allocation_fill(struct numaclaim_host *host,
 			ret = -ENOMEM;
 			break;
 		}
-		ret = numaclaim_pool_take(host, nid, seg, array + off, &got);
+		ret = numaclaim_pool_take(host, nid, seg, end - index - seg,
+					  array + off, &got);
 		index += got;
 		if (ret) {
-			/*
-			 * The lists ran dry: the rest of the part is gone, the
-			 * take's own shortfall and the pages past it.
-			 */
-			if (ret == -ENOMEM) {
+			/* The lists ran dry: the rest of the part is gone. */
+			if (ret == -ENOMEM)
 				*lost = end - index;
-				numaclaim_pool_lost(host, nid,
-						    *lost - (seg - got));
-			}
 			break;
 		}
 	}

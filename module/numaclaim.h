@@ -112,12 +112,10 @@ const int *numaclaim_host_order(struct numaclaim_host *host, int nid);
 int numaclaim_pool_resize(struct numaclaim_host *host, int nid,
 			  unsigned long want, unsigned long *reached);
 int numaclaim_pool_take(struct numaclaim_host *host, int nid,
-			unsigned long nr, struct page **pages,
-			unsigned long *taken);
+			unsigned long nr, unsigned long rest,
+			struct page **pages, unsigned long *taken);
 int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
 			     struct page **unit);
-void numaclaim_pool_lost(struct numaclaim_host *host, int nid,
-			 unsigned long nr);
 /* numaclaim_pool_give_back()'s flags */
 #define NUMACLAIM_BACK_BUSY	0x1	/* found still referenced before */
 #define NUMACLAIM_BACK_ZERO	0x2	/* never mapped nor exported: zero */

@@ -513,6 +513,8 @@ static unsigned long pool_take_list(struct numaclaim_pool_node *pn,
  * @host: the host
  * @nid: the node
  * @nr: pages; the ledger has charged them already
+ * @rest: pages of the same request past @nr, charged too, that the caller
+ *	counts gone with the @nr it lacks when this take comes up short
  * @pages: (out) the pages, each zero on success
  * @taken: (out) pages put in @pages, whatever the answer
  *
@@ -526,8 +528,8 @@ static unsigned long pool_take_list(struct numaclaim_pool_node *pn,
  * (*@taken is @nr, not every page cleared).
  */
 int numaclaim_pool_take(struct numaclaim_host *host, int nid,
-			unsigned long nr, struct page **pages,
-			unsigned long *taken)
+			unsigned long nr, unsigned long rest,
+			struct page **pages, unsigned long *taken)
 {
 	struct numaclaim_pool_node *pn = &host->pool[nid];
 	unsigned long i, clean, poisoned, owed;
@@ -552,11 +554,15 @@ int numaclaim_pool_take(struct numaclaim_host *host, int nid,
 	}
 	/*
 	 * Short now means the node's lists are empty; the caller counts the
-	 * pages it lacks as gone, which pays what was owed for as many.
-	 * Whole, the pages retired on the way are owed to the ledger.
+	 * pages it lacks and @rest as gone, which pays what was owed for as
+	 * many (here, under the lock: a settle before the caller uncharges
+	 * them must not take them out of the ledger a second time). Whole,
+	 * the pages retired on the way are owed to the ledger.
 	 */
 	owed = pn->owed + (pn->hwpoison - poisoned);
-	pn->owed = owed > nr - i ? owed - (nr - i) : 0;
+	if (i < nr)
+		owed -= min(owed, nr - i + rest);
+	pn->owed = owed;
 	pool_settle(host, pn);
 	warn = i < nr && !pn->hwpoison;
 	mutex_unlock(&pn->lock);
@@ -653,25 +659,6 @@ int numaclaim_pool_take_unit(struct numaclaim_host *host, int nid,
 	if (!clean)
 		pool_clear_unit(page);
 	return 0;
-}
-
-/**
- * numaclaim_pool_lost() - more pages counted gone after a short take
- * @host: the host
- * @nid: the node
- * @nr: pages the caller counts gone past the take's own shortfall (the
- *	rest of its request, never taken: the lists were empty)
- *
- * They were retired pages owed to the ledger: owed no longer.
- */
-void numaclaim_pool_lost(struct numaclaim_host *host, int nid,
-			 unsigned long nr)
-{
-	struct numaclaim_pool_node *pn = &host->pool[nid];
-
-	mutex_lock(&pn->lock);
-	pn->owed -= min(pn->owed, nr);
-	mutex_unlock(&pn->lock);
 }
 
 /* A page of a released allocation: whether the pool may have it back. */
